@@ -1,0 +1,1 @@
+"""Señales: the library behind the assistant (channels, offer checker, language, privacy, reports)."""

@@ -1,0 +1,1 @@
+"""Developer tooling behind the Makefile: fingerprinted training and running the servers."""

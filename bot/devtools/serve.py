@@ -1,0 +1,70 @@
+"""``make run``: start the action server and the Rasa server on localhost and say how to chat.
+
+Ctrl-C stops both. Logs go to var/log/ so the terminal stays readable.
+"""
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import time
+
+from bot.devtools import servers
+from bot.devtools.paths import MODEL_FILE, ROOT, VAR_DIR
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=5005, help="Rasa server port (default 5005)")
+    parser.add_argument("--actions-port", type=int, default=5055, help="action server port (default 5055)")
+    args = parser.parse_args(argv)
+
+    if not MODEL_FILE.exists():
+        print("✘ No trained model. Run `make train` (make run does it for you).", file=sys.stderr)
+        return 1
+    for port in (args.port, args.actions_port):
+        if servers.http_ok(f"http://{servers.HOST}:{port}/"):
+            print(f"✘ Port {port} is already in use (is Señales already running?). Stop it or pick --port.", file=sys.stderr)
+            return 1
+
+    logs = VAR_DIR / "log"
+    actions = servers.action_server(args.actions_port, logs / "actions.log")
+    rasa = servers.rasa_server(args.port, logs / "rasa.log")
+    print("▶ Starting Señales (embedded default: SQLite tracker store in var/, in-memory locks)")
+    try:
+        actions.start()
+        actions.wait_ready(timeout=120, progress=True)
+        rasa.start()
+        rasa.wait_ready(timeout=300, progress=True)
+    except (servers.ServerStartError, KeyboardInterrupt) as error:
+        print(f"\n✘ {error}", file=sys.stderr)
+        rasa.stop()
+        actions.stop()
+        return 1
+
+    rest = f"http://{servers.HOST}:{args.port}/webhooks/rest/webhook"
+    print(
+        f"""
+Señales is running.
+  Chat in this terminal:   make shell          (in another terminal; type "español" to switch)
+  REST endpoint:           curl -s {rest} \\
+                             -H 'Content-Type: application/json' -d '{{"sender": "demo", "message": "hola"}}'
+  Logs:                    {logs.relative_to(ROOT)}/rasa.log, {logs.relative_to(ROOT)}/actions.log
+Press Ctrl-C to stop.""",
+        flush=True,
+    )
+    stop = {"now": False}
+    signal.signal(signal.SIGTERM, lambda *_: stop.update(now=True))
+    try:
+        while not stop["now"] and rasa.running and actions.running:
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    print("\n■ Stopping…")
+    rasa.stop()
+    actions.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,112 @@
+"""English/Spanish detection tuned for teen texting.
+
+Why not just ask a statistical detector: on "ok", "jaja" or an emoji it guesses, and a wrong
+guess flips the whole conversation into the other language. So short and mixed messages keep
+the conversation's current language (the caller's slot), explicit requests ("español",
+"in english pls") always switch, and only clear messages change it.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Dict, FrozenSet, Optional
+
+import yaml
+
+SUPPORTED_LANGUAGES = ("en", "es")
+_LEXICON_FILE = Path(__file__).with_name("lexicon.yml")
+_WORD = re.compile(r"[a-z']+")
+
+
+@dataclass(frozen=True)
+class LanguageDecision:
+    """``language`` is None when the message should not change the conversation's language."""
+
+    language: Optional[str]
+    reason: str  # explicit | strong_word | statistics | mixed | too_short | uncertain
+    confidence: float = 0.0
+
+
+def normalize(text: str) -> str:
+    """Lower-case and strip accents (ñ becomes n), so "Español" and "espanol" compare equal:
+    teens type both."""
+    text = unicodedata.normalize("NFKD", text.lower())
+    return "".join(ch for ch in text if not unicodedata.combining(ch)).replace("’", "'")
+
+
+def words(text: str) -> list:
+    return _WORD.findall(normalize(text))
+
+
+class LanguageDetector:
+    """Stateless; build once (loading lingua's two models takes about a second)."""
+
+    def __init__(self, lexicon_file: Path = _LEXICON_FILE) -> None:
+        lexicon = yaml.safe_load(lexicon_file.read_text(encoding="utf-8"))
+        self._switch = lexicon["switch"]
+        self._switch_max_words = int(lexicon["switch_max_words"])
+        self._strong: Dict[str, FrozenSet[str]] = {
+            lang: frozenset(ws) for lang, ws in lexicon["strong"].items()
+        }
+        self._function: Dict[str, FrozenSet[str]] = {
+            lang: frozenset(ws) for lang, ws in lexicon["function_words"].items()
+        }
+        self._min_words = int(lexicon["min_words_for_statistics"])
+        self._min_confidence = float(lexicon["min_confidence"])
+        self._mixed_ratio = float(lexicon["mixed_ratio"])
+        self._statistical = _lingua_detector()
+
+    def detect(self, text: str) -> LanguageDecision:
+        if not isinstance(text, str):
+            return LanguageDecision(None, "too_short")
+        tokens = words(text)
+        if not tokens:
+            return LanguageDecision(None, "too_short")
+
+        explicit = self._explicit_switch(tokens)
+        if explicit:
+            return LanguageDecision(explicit, "explicit", 1.0)
+
+        hits = {lang: sum(t in self._function[lang] for t in tokens) for lang in SUPPORTED_LANGUAGES}
+        if len(tokens) < self._min_words:
+            strong = {lang for lang in SUPPORTED_LANGUAGES if any(t in self._strong[lang] for t in tokens)}
+            if len(strong) == 1:
+                return LanguageDecision(strong.pop(), "strong_word", 0.9)
+            return LanguageDecision(None, "too_short")
+
+        low, high = sorted(hits.values())
+        if low and low / high >= self._mixed_ratio:
+            return LanguageDecision(None, "mixed")
+
+        best = self._statistical.compute_language_confidence_values(" ".join(tokens))[0]
+        language = "en" if best.language.name == "ENGLISH" else "es"
+        other = "es" if language == "en" else "en"
+        if best.value < self._min_confidence or hits[other] > hits[language]:
+            return LanguageDecision(None, "uncertain", best.value)
+        return LanguageDecision(language, "statistics", best.value)
+
+    def _explicit_switch(self, tokens: list) -> Optional[str]:
+        if len(tokens) > self._switch_max_words:
+            return None
+        joined = " ".join(tokens)
+        for lang in SUPPORTED_LANGUAGES:
+            # "no hablo ingles" asks for Spanish, so negated phrases win over bare names.
+            if any(phrase in joined for phrase in self._switch[lang]["negated"]):
+                return lang
+        named = [lang for lang in SUPPORTED_LANGUAGES if set(tokens) & set(self._switch[lang]["names"])]
+        return named[0] if len(named) == 1 else None
+
+
+@lru_cache(maxsize=1)
+def _lingua_detector():
+    """One shared lingua instance per process; it only knows English and Spanish."""
+    from lingua import Language, LanguageDetectorBuilder
+
+    return (
+        LanguageDetectorBuilder.from_languages(Language.ENGLISH, Language.SPANISH)
+        .with_preloaded_language_models()
+        .build()
+    )

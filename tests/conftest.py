@@ -1,0 +1,119 @@
+"""Shared fixtures: the real Rasa server and action server, started once per test session.
+
+Integration tests talk to them over HTTP exactly as a channel or ``make shell`` would. Each test
+uses its own sender id, so conversations never leak into each other.
+"""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import urllib.parse
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.devtools import servers
+from bot.devtools.paths import MODEL_FILE, ROOT
+from bot.hotlines import template_values
+
+ARTIFACTS = ROOT / "var" / "test-artifacts"
+
+
+def require_services() -> bool:
+    """CI sets REQUIRE_SERVICES=1: there a missing service fails instead of skipping."""
+    return os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def skip_or_fail(reason: str) -> None:
+    if require_services():
+        pytest.fail(f"{reason} (REQUIRE_SERVICES=1, so this does not skip)")
+    pytest.skip(reason)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((servers.HOST, 0))
+        return sock.getsockname()[1]
+
+
+class RunningAssistant:
+    """Handle on the servers started for the tests, with small HTTP helpers."""
+
+    def __init__(self, rasa: servers.ServerProcess, actions: servers.ServerProcess, port: int, db: Path):
+        self.rasa, self.actions, self.port, self.db = rasa, actions, port, db
+        self.base = f"http://{servers.HOST}:{port}"
+
+    def new_sender(self, prefix: str = "test") -> str:
+        return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+    def send(self, sender: str, text) -> list:
+        status, body = servers.post_json(f"{self.base}/webhooks/rest/webhook", {"sender": sender, "message": text})
+        assert status == 200, f"REST channel answered {status}: {body}"
+        return body
+
+    def texts(self, sender: str, text) -> list:
+        return [reply["text"] for reply in self.send(sender, text) if reply.get("text")]
+
+    def tracker(self, sender: str) -> dict:
+        url = f"{self.base}/conversations/{urllib.parse.quote(sender)}/tracker"
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return json.loads(response.read())
+
+    def raw_post(self, path: str, body: bytes, content_type: str = "application/json"):
+        request = urllib.request.Request(f"{self.base}{path}", data=body, headers={"Content-Type": content_type}, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return response.status, response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read()
+
+
+@pytest.fixture(scope="session")
+def assistant(tmp_path_factory) -> RunningAssistant:
+    if not MODEL_FILE.exists():
+        pytest.fail(f"No trained model at {MODEL_FILE}: run `make train` (make test does it first).")
+    workdir = tmp_path_factory.mktemp("servers")
+    actions_port, rasa_port = free_port(), free_port()
+    db = workdir / "tracker.db"
+    endpoints = yaml.safe_load((ROOT / "endpoints.yml").read_text())
+    endpoints["action_endpoint"]["url"] = f"http://{servers.HOST}:{actions_port}/webhook"
+    endpoints["tracker_store"]["db"] = str(db)
+    endpoints_file = workdir / "endpoints.yml"
+    endpoints_file.write_text(yaml.safe_dump(endpoints))
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    actions = servers.action_server(actions_port, ARTIFACTS / "actions.log")
+    rasa = servers.rasa_server(rasa_port, ARTIFACTS / "rasa.log", endpoints=endpoints_file)
+    actions.start()
+    rasa.start()
+    try:
+        actions.wait_ready(timeout=120)
+        rasa.wait_ready(timeout=300)
+        yield RunningAssistant(rasa, actions, rasa_port, db)
+    finally:
+        rasa.stop()
+        actions.stop()
+
+
+def _rendered(text: str) -> str:
+    values = template_values()
+    for key, value in values.items():
+        text = text.replace("{" + key + "}", value)
+    return text
+
+
+@pytest.fixture(scope="session")
+def response_language() -> dict:
+    """Maps every reply text the domain can produce to its language, to check reply language."""
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    languages = {}
+    for variants in domain["responses"].values():
+        for variant in variants:
+            language = next(c["value"] for c in variant.get("condition", []) if c["name"] == "language")
+            if "text" in variant:
+                languages[_rendered(variant["text"]).strip()] = language
+    return languages
