@@ -45,7 +45,7 @@ shell: $(STAMP) ## chat in the terminal with the assistant that `make run` start
 
 validate: $(STAMP) ## check data, domain and config (warnings fail)
 	@echo "▶ rasa data validate"
-	@$(RASA) data validate --fail-on-warnings --quiet
+	@$(RASA_ENV) $(PY) -m bot.devtools.validate
 
 test-unit: $(STAMP) ## pytest only (starts the real servers for the integration tests)
 	@$(RASA_ENV) $(PY) -m pytest

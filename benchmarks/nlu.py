@@ -34,8 +34,19 @@ def load_examples(path: Path):
     return rows
 
 
+def quiet_logs() -> None:
+    import logging
+
+    from rasa.utils.log_utils import configure_structlog
+
+    logging.getLogger().setLevel(logging.WARNING)
+    configure_structlog(logging.WARNING)
+
+
 async def predict(model: Path, texts):
     from rasa.core.agent import Agent
+
+    quiet_logs()
 
     agent = Agent.load(str(model))
     predictions = []

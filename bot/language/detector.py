@@ -57,6 +57,8 @@ class LanguageDetector:
         self._min_words = int(lexicon["min_words_for_statistics"])
         self._min_confidence = float(lexicon["min_confidence"])
         self._mixed_ratio = float(lexicon["mixed_ratio"])
+        self._backing_words = int(lexicon["backing_function_words"])
+        self._backed_min_confidence = float(lexicon["backed_min_confidence"])
         self._statistical = _lingua_detector()
 
     def detect(self, text: str) -> LanguageDecision:
@@ -84,9 +86,14 @@ class LanguageDetector:
         best = self._statistical.compute_language_confidence_values(" ".join(tokens))[0]
         language = "en" if best.language.name == "ENGLISH" else "es"
         other = "es" if language == "en" else "en"
-        if best.value < self._min_confidence or hits[other] > hits[language]:
+        if hits[other] > hits[language]:
             return LanguageDecision(None, "uncertain", best.value)
-        return LanguageDecision(language, "statistics", best.value)
+        # Common words of one language only ("eres la migra o q") back a less sure statistical
+        # guess: lingua alone is unsure on short, slangy, accentless messages.
+        backed = hits[language] >= self._backing_words and hits[other] == 0
+        if best.value >= self._min_confidence or (backed and best.value >= self._backed_min_confidence):
+            return LanguageDecision(language, "statistics", best.value)
+        return LanguageDecision(None, "uncertain", best.value)
 
     def _explicit_switch(self, tokens: list) -> Optional[str]:
         if len(tokens) > self._switch_max_words:

@@ -63,3 +63,8 @@ def test_long_message_mentioning_a_language_is_not_a_switch(detector):
 def test_garbage_never_raises(detector):
     for text in ["\x00\x01", "\udcff\udcfe", "a" * 20000, "🙂" * 5000, None, 42]:
         detector.detect(text)
+
+
+@pytest.mark.parametrize("text, expected", [("eres la migra o q", "es"), ("are u the cops or what", "en")])
+def test_function_words_back_an_unsure_statistical_guess(detector, text, expected):
+    assert detector.detect(text).language == expected

@@ -1,5 +1,5 @@
 """Training data rules: enough teen-style examples per intent and language, test set kept apart."""
-from collections import Counter
+import json
 
 import pytest
 import yaml
@@ -8,6 +8,9 @@ from bot.devtools.paths import ROOT
 
 MIN_TRAINING, MIN_HELD_OUT = 25, 15
 DOMAIN_INTENTS = [i for i in yaml.safe_load((ROOT / "domain.yml").read_text())["intents"] if i != "nlu_fallback"]
+DANGER_INTENTS = [i for i in DOMAIN_INTENTS if i.startswith("danger_")]
+TOPIC_INTENTS = [i for i in DOMAIN_INTENTS if i not in DANGER_INTENTS]
+DANGER_EVAL = [json.loads(line) for line in (ROOT / "benchmarks" / "data" / "danger.jsonl").read_text().splitlines() if line.strip()]
 
 
 def _examples(files):
@@ -31,9 +34,20 @@ def test_enough_training_examples(language, intent):
 
 
 @pytest.mark.parametrize("language", ["en", "es"])
-@pytest.mark.parametrize("intent", DOMAIN_INTENTS)
+@pytest.mark.parametrize("intent", TOPIC_INTENTS)
 def test_enough_held_out_examples(language, intent):
     assert len(HELD_OUT[language].get(intent, [])) >= MIN_HELD_OUT
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_danger_has_its_own_held_out_set(language):
+    """Danger is measured by benchmarks/danger.py on benchmarks/data/danger.jsonl, not in tests/nlu."""
+    rows = [r for r in DANGER_EVAL if r["language"] == language]
+    assert len(rows) >= 60
+    for intent in DANGER_INTENTS:
+        assert sum(r["danger_type"] == intent[len("danger_"):] for r in rows) >= 8, intent
+    train = {e.lower() for examples in TRAIN[language].values() for e in examples}
+    assert not [r["text"] for r in rows if r["text"].lower() in train]
 
 
 def test_held_out_set_never_appears_in_training():
@@ -43,9 +57,9 @@ def test_held_out_set_never_appears_in_training():
 
 
 def test_no_example_is_labelled_with_two_intents():
-    seen = Counter()
+    intents_of = {}
     for lang in TRAIN.values():
         for intent, examples in lang.items():
-            for e in {x.lower() for x in examples}:
-                seen[e] += 1
-    assert [e for e, n in seen.items() if n > 1] == []
+            for example in examples:
+                intents_of.setdefault(example.lower(), set()).add(intent)
+    assert {e: i for e, i in intents_of.items() if len(i) > 1} == {}

@@ -1,0 +1,86 @@
+"""Loads the danger phrase rules and matches them against a message, in both languages at once.
+
+Both languages are always checked: a teen in danger may switch language mid-message, and a
+missed danger costs far more than a second regex pass (about 0.1 ms).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Dict, List, Optional, Pattern, Tuple
+
+import yaml
+
+from bot.language.detector import normalize
+
+RULES_DIR = Path(__file__).parent / "rules"
+LANGUAGES = ("en", "es")
+# Order matters when several types match: the most urgent answer wins.
+DANGER_TYPES = ("self_harm", "weapon", "in_progress", "friend_missing", "threat", "coerced", "watched")
+_REPEATS = re.compile(r"(.)\1{2,}")
+_APOSTROPHES = re.compile(r"['’`]")
+_SPACES = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class DangerMatch:
+    danger_type: str
+    language: str
+    pattern: str
+    evidence: str  # the matched words, normalised
+
+
+def prepare(text: str) -> str:
+    """Lower case, no accents or apostrophes, letter runs cut to two, single spaces."""
+    text = normalize(text)
+    text = _APOSTROPHES.sub("", text)
+    text = _REPEATS.sub(r"\1\1", text)
+    return _SPACES.sub(" ", text).strip()
+
+
+def _compile(pattern: str) -> Pattern:
+    return re.compile(r"(?<![a-z0-9])(?:" + prepare_pattern(pattern) + r")(?![a-z0-9])")
+
+
+def prepare_pattern(pattern: str) -> str:
+    # Patterns are written the way people type them; apostrophes are gone from prepared text.
+    return _APOSTROPHES.sub("", pattern)
+
+
+class DangerRules:
+    def __init__(self, rules_dir: Path = RULES_DIR) -> None:
+        self._rules: Dict[str, List[Tuple[str, str, Pattern]]] = {t: [] for t in DANGER_TYPES}
+        self._idioms: List[Pattern] = []
+        for language in LANGUAGES:
+            data = yaml.safe_load((rules_dir / f"{language}.yml").read_text(encoding="utf-8"))
+            unknown = set(data) - set(DANGER_TYPES) - {"idioms"}
+            if unknown:
+                raise ValueError(f"{language}.yml: unknown danger types {sorted(unknown)}")
+            for danger_type in DANGER_TYPES:
+                for pattern in data.get(danger_type) or []:
+                    self._rules[danger_type].append((language, pattern, _compile(pattern)))
+            self._idioms.extend(_compile(p) for p in data.get("idioms") or [])
+
+    def match(self, text: str) -> Optional[DangerMatch]:
+        """The most urgent danger in the text, ignoring matches that sit inside an idiom."""
+        if not isinstance(text, str) or not text.strip():
+            return None
+        prepared = prepare(text)
+        idiom_spans = [m.span() for idiom in self._idioms for m in idiom.finditer(prepared)]
+        for danger_type in DANGER_TYPES:
+            for language, pattern, regex in self._rules[danger_type]:
+                for found in regex.finditer(prepared):
+                    if not any(_overlaps(found.span(), span) for span in idiom_spans):
+                        return DangerMatch(danger_type, language, pattern, found.group(0))
+        return None
+
+
+def _overlaps(a: Tuple[int, int], b: Tuple[int, int]) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+@lru_cache(maxsize=1)
+def default_rules() -> DangerRules:
+    return DangerRules()

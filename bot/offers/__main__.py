@@ -1,0 +1,7 @@
+"""Allow ``python -m bot.offers``; the work is in cli.py."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

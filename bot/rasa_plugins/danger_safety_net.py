@@ -1,0 +1,58 @@
+"""NLU component that overrides the classifier when the danger phrase rules fire.
+
+Why: a teen in danger must never get a generic reply because a classifier was unsure or wrong.
+It runs after DIET and the FallbackClassifier inside the Rasa server, so it also covers the
+messages the FallbackClassifier turned into ``nlu_fallback``. It only ever raises a message to a
+danger intent; it never lowers the classifier's own danger prediction.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.danger import default_rules
+
+DANGER_INTENT_PREFIX = "danger_"
+SAFETY_NET_KEY = "danger_safety_net"
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class DangerSafetyNet(GraphComponent):
+    @classmethod
+    def create(
+        cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "DangerSafetyNet":
+        return cls()
+
+    def __init__(self) -> None:
+        self._rules = default_rules()
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            intent = message.get(INTENT) or {}
+            if str(intent.get(INTENT_NAME_KEY, "")).startswith(DANGER_INTENT_PREFIX):
+                continue
+            match = self._rules.match(message.get(TEXT) or "")
+            if match is None:
+                continue
+            danger = {INTENT_NAME_KEY: DANGER_INTENT_PREFIX + match.danger_type, PREDICTED_CONFIDENCE_KEY: 1.0}
+            ranking = [danger] + [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != danger[INTENT_NAME_KEY]]
+            message.set(INTENT, danger, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+            message.set(
+                SAFETY_NET_KEY,
+                {"overrode": intent.get(INTENT_NAME_KEY), "rule": match.pattern, "language": match.language},
+                add_to_output=True,
+            )
+        return messages
