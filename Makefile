@@ -11,7 +11,7 @@ RASA         := $(RASA_ENV) $(PY) -m rasa
 BOOTSTRAP    := pip==24.2 setuptools==70.3.0 wheel==0.45.1
 
 .DEFAULT_GOAL := help
-.PHONY: help install train run shell validate test test-unit test-stories benchmark-nlu benchmark-offers benchmarks lock clean
+.PHONY: help install train run shell validate test test-unit test-stories benchmark-nlu benchmark-danger benchmark-offers benchmarks lock clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -62,10 +62,13 @@ test: validate train ## everything CI runs: validate, train if needed, pytest, c
 benchmark-nlu: $(STAMP) ## per-language macro F1 on the held-out set (tests/nlu/)
 	@$(RASA_ENV) $(PY) benchmarks/nlu.py
 
+benchmark-danger: train ## danger recall, false escalations on idioms and real SMS
+	@$(RASA_ENV) $(PY) benchmarks/danger.py
+
 benchmark-offers: $(STAMP) ## offer checker recall, false alarms and speed
 	@$(PY) benchmarks/offers.py
 
-benchmarks: benchmark-nlu benchmark-offers ## all benchmarks
+benchmarks: benchmark-nlu benchmark-danger benchmark-offers ## all benchmarks
 
 lock: $(PY) ## re-resolve the dependencies from pyproject.toml into requirements.lock
 	@$(PY) -m pip install --quiet $(BOOTSTRAP) && $(PY) -m pip install --quiet -e '.[test]' && \

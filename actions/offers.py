@@ -13,6 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.offers import analyze_offer
+from bot.offers.request import is_request_only
 
 # Slots holding the teen's yes/no answers, by the analyzer's question code.
 QUESTION_SLOTS = {
@@ -21,8 +22,6 @@ QUESTION_SLOTS = {
     "asked_to_move_app": "offer_q_move_app",
 }
 MAX_REASONS = 3
-# A first message this short with nothing to judge is a request ("is this legit?"), not an offer.
-REQUEST_ONLY_MAX_WORDS = 7
 
 
 def _language(tracker: Tracker) -> str:
@@ -65,10 +64,8 @@ class ValidateOfferForm(FormValidationAction):
         first_message = tracker.get_slot("requested_slot") is None
         if not text.strip():
             return {"offer_text": None}
-        if first_message:
-            analysis = _analysis(tracker, text)
-            if not analysis.flags and not analysis.protective and len(text.split()) <= REQUEST_ONLY_MAX_WORDS:
-                return {"offer_text": None}  # only "is this legit?": the form asks for the text
+        if first_message and is_request_only(text):
+            return {"offer_text": None}  # only "is this legit?": the form asks for the text
         return {"offer_text": text}
 
 
@@ -85,9 +82,11 @@ class ActionCheckOffer(Action):
             f'• "{flag.evidence}": {flag.explanation}' if flag.evidence else f"• {flag.explanation}"
             for flag in analysis.flags[:MAX_REASONS]
         )
-        if analysis.risk == "low":
+        if analysis.risk == "low" and not analysis.protective:
+            dispatcher.utter_message(response="utter_offer_verdict_low_no_signals")
+        elif analysis.risk == "low":
             good = "\n".join(f'• "{p.evidence}": {p.explanation}' for p in analysis.protective[:MAX_REASONS])
-            dispatcher.utter_message(response="utter_offer_verdict_low", reasons=good or "-")
+            dispatcher.utter_message(response="utter_offer_verdict_low", reasons=good)
         else:
             dispatcher.utter_message(response=f"utter_offer_verdict_{analysis.risk}", reasons=reasons)
         dispatcher.utter_message(response=f"utter_offer_next_steps_{'low' if analysis.risk == 'low' else 'risky'}")

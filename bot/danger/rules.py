@@ -63,6 +63,17 @@ class DangerRules:
                     self._rules[danger_type].append((language, pattern, _compile(pattern)))
             self._idioms.extend(_compile(p) for p in data.get("idioms") or [])
 
+    def is_idiom_only(self, text: str) -> bool:
+        """True when the text holds a violent-sounding idiom and no danger phrase outside it.
+
+        Used to overrule a classifier that escalated "me muero de risa": the idiom list is the
+        one place that knows these are everyday speech.
+        """
+        if not isinstance(text, str) or not text.strip():
+            return False
+        prepared = prepare(text)
+        return any(idiom.search(prepared) for idiom in self._idioms) and self.match(text) is None
+
     def match(self, text: str) -> Optional[DangerMatch]:
         """The most urgent danger in the text, ignoring matches that sit inside an idiom."""
         if not isinstance(text, str) or not text.strip():

@@ -141,7 +141,7 @@ class OfferAnalyzer:
         protective = [f for f in flags if f.weight < 0]
         score, risk, reason = score_flags(red + protective, self.book)
 
-        too_thin = word_count(norm.text) < self.min_words and not red
+        too_thin = word_count(norm.text) < self.min_words and not red and not protective
         answered = answers if isinstance(answers, dict) else {}
         questions = [q for q in self.book.questions if q not in answered] if too_thin else []
 

@@ -2,8 +2,9 @@
 
 Why: a teen in danger must never get a generic reply because a classifier was unsure or wrong.
 It runs after DIET and the FallbackClassifier inside the Rasa server, so it also covers the
-messages the FallbackClassifier turned into ``nlu_fallback``. It only ever raises a message to a
-danger intent; it never lowers the classifier's own danger prediction.
+messages the FallbackClassifier turned into ``nlu_fallback``. It lowers the classifier's own
+danger prediction in one case only: the message is a known idiom ("este examen me mató") with no
+danger phrase anywhere else in it.
 """
 from __future__ import annotations
 
@@ -41,9 +42,12 @@ class DangerSafetyNet(GraphComponent):
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             intent = message.get(INTENT) or {}
+            text = message.get(TEXT) or ""
             if str(intent.get(INTENT_NAME_KEY, "")).startswith(DANGER_INTENT_PREFIX):
+                if self._rules.is_idiom_only(text):
+                    self._demote(message, intent)
                 continue
-            match = self._rules.match(message.get(TEXT) or "")
+            match = self._rules.match(text)
             if match is None:
                 continue
             danger = {INTENT_NAME_KEY: DANGER_INTENT_PREFIX + match.danger_type, PREDICTED_CONFIDENCE_KEY: 1.0}
@@ -56,3 +60,13 @@ class DangerSafetyNet(GraphComponent):
                 add_to_output=True,
             )
         return messages
+
+    @staticmethod
+    def _demote(message: Message, intent: Dict[Text, Any]) -> None:
+        """Replace an idiom's danger intent by the best non-danger intent the classifier gave."""
+        ranking = [r for r in message.get(INTENT_RANKING_KEY) or []
+                   if not str(r.get(INTENT_NAME_KEY, "")).startswith(DANGER_INTENT_PREFIX)]
+        best = ranking[0] if ranking else {INTENT_NAME_KEY: "out_of_scope", PREDICTED_CONFIDENCE_KEY: 1.0}
+        message.set(INTENT, best, add_to_output=True)
+        message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+        message.set(SAFETY_NET_KEY, {"demoted": intent.get(INTENT_NAME_KEY), "reason": "idiom"}, add_to_output=True)

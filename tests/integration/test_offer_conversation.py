@@ -79,8 +79,9 @@ def test_thin_offer_all_no_answers_in_spanish(assistant):
     asked = assistant.texts(sender, "nel")
     assert "otra app" in asked[-1], asked
     verdict = assistant.texts(sender, "no")
-    assert verdict and verdict[0][0] in "🚩⚠✅", verdict
-    assert _slots(assistant, sender)["offer_risk"] in {"low", "medium"}
+    # three "no" answers and nothing else to go on: no red flags, but no good signs either
+    assert verdict and verdict[0].startswith("No veo las señales de alerta típicas"), verdict
+    assert _slots(assistant, sender)["offer_risk"] == "low"
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,207 @@
+"""Reports at rest: one SQLite row per report, everything a teen wrote inside a Fernet token.
+
+Only what staff need to sort the queue stays in clear (case code, times, status, language,
+channel, an opaque sender pseudonym). ``create_report`` commits, with its outbox rows, before it
+returns: the assistant may tell the teen "sent" only after that.
+"""
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable, Mapping, Optional, Sequence, Tuple, Union
+
+from bot.reports import case_codes, clock, database, outbox, settings
+from bot.reports.crypto import ReportCipher, load_key
+from bot.reports.errors import InvalidReport, ReportKeyError, ReportNotFound
+from bot.reports.payload import ReportPayload
+
+STATUSES = ("open", "closed")
+_KEY_CHECK = "senales-reports-key-check"
+
+
+@dataclass(frozen=True)
+class StaffNote:
+    at: str
+    by: str
+    note: str
+
+
+@dataclass(frozen=True)
+class Report:
+    case_code: str
+    created_at: str
+    status: str
+    language: str
+    channel: str
+    sender_pseudonym: str
+    payload: ReportPayload
+    staff_notes: Tuple[StaffNote, ...] = ()
+    closed_at: Optional[str] = None
+
+    def to_dict(self) -> dict:
+        return {
+            "case_code": self.case_code,
+            "created_at": self.created_at,
+            "status": self.status,
+            "language": self.language,
+            "channel": self.channel,
+            "sender_pseudonym": self.sender_pseudonym,
+            "closed_at": self.closed_at,
+            "report": self.payload.to_dict(),
+            "staff_notes": [note.__dict__ for note in self.staff_notes],
+        }
+
+
+class ReportStore:
+    """The reports database opened with one key; raises ReportKeyError if the key does not fit."""
+
+    def __init__(
+        self,
+        db_path: Optional[Union[str, Path]] = None,
+        key: Optional[bytes] = None,
+        *,
+        key_file: Optional[Union[str, Path]] = None,
+        clock_now: Callable[[], datetime] = clock.utcnow,
+    ):
+        self.path = Path(db_path) if db_path is not None else settings.db_path()
+        self.cipher = ReportCipher(key if key is not None else load_key(key_file))
+        self.now = clock_now
+        self.conn = database.connect(self.path)
+        self._check_key()
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def disconnect(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> "ReportStore":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.disconnect()
+
+    def _check_key(self) -> None:
+        """A stored token proves the key: a wrong key fails here, not halfway through a list."""
+        with database.transaction(self.conn):
+            row = self.conn.execute("SELECT value FROM meta WHERE name = 'key_check'").fetchone()
+            if row is None:
+                self.conn.execute(
+                    "INSERT INTO meta (name, value) VALUES ('key_check', ?)", (self.cipher.encrypt_json(_KEY_CHECK),)
+                )
+                return
+        try:
+            ok = self.cipher.decrypt_json(row["value"]) == _KEY_CHECK
+        except ReportKeyError:
+            ok = False
+        if not ok:
+            raise ReportKeyError(f"The reports key does not open {self.path}: its reports were encrypted with another key.")
+
+    # -- writing -----------------------------------------------------------------------------
+    def create_report(
+        self,
+        payload: Union[ReportPayload, Mapping[str, Any]],
+        *,
+        language: str,
+        channel: str,
+        sender_id: str,
+    ) -> str:
+        """Store a report and queue its delivery in one committed transaction; return its case code.
+
+        ``sender_id`` (often a phone number or chat id) is replaced by a keyed pseudonym before
+        it reaches the database.
+        """
+        report = ReportPayload.from_value(payload)
+        language, channel = str(language or "").strip().lower(), str(channel or "").strip().lower()
+        if not language or not channel:
+            raise InvalidReport("A report needs its language and channel.")
+        pseudonym = self.cipher.pseudonym(sender_id)
+        ciphertext = self.cipher.encrypt_json(report.to_dict())
+        now = clock.to_text(self.now())
+        for _ in range(20):
+            code = case_codes.new_case_code()
+            try:
+                with database.transaction(self.conn):
+                    self.conn.execute(
+                        "INSERT INTO reports (case_code, created_at, status, language, channel, sender_pseudonym, ciphertext)"
+                        " VALUES (?, ?, 'open', ?, ?, ?, ?)",
+                        (code, now, language, channel, pseudonym, ciphertext),
+                    )
+                    outbox.enqueue(self.conn, code, now)
+            except sqlite3.IntegrityError as error:
+                if "case_code" not in str(error):
+                    raise
+                continue  # The same code was drawn twice: draw again.
+            return code
+        raise RuntimeError("could not draw an unused case code after 20 tries")
+
+    def close(self, case_code: str, note: Optional[str] = None, *, by: str = "staff") -> Report:
+        """Mark a case closed (closing twice only adds the note); notes are encrypted too."""
+        code = case_codes.normalize(case_code)
+        with database.transaction(self.conn):
+            row = self._row(code)
+            notes = list(self._notes(row))
+            if note and note.strip():
+                notes.append(StaffNote(at=clock.to_text(self.now()), by=by, note=note.strip()))
+            notes_token = self.cipher.encrypt_json([n.__dict__ for n in notes]) if notes else None
+            self.conn.execute(
+                "UPDATE reports SET status = 'closed', closed_at = COALESCE(closed_at, ?), staff_notes_ciphertext = ?"
+                " WHERE case_code = ?",
+                (clock.to_text(self.now()), notes_token, code),
+            )
+        return self.get(code)
+
+    # -- reading -----------------------------------------------------------------------------
+    def get(self, case_code: str) -> Report:
+        return self._report(self._row(case_codes.normalize(case_code)))
+
+    def list(self, status: Optional[str] = None) -> Sequence[Report]:
+        """Reports, oldest first, optionally only ``open`` or ``closed`` ones."""
+        if status is not None and status not in STATUSES:
+            raise InvalidReport(f"Unknown status {status!r}: use one of {', '.join(STATUSES)}.")
+        query, args = "SELECT * FROM reports", ()
+        if status is not None:
+            query, args = query + " WHERE status = ?", (status,)
+        rows = self.conn.execute(query + " ORDER BY created_at, id", args).fetchall()
+        return [self._report(row) for row in rows]
+
+    def deliveries(self, case_code: str) -> Sequence[outbox.OutboxItem]:
+        return outbox.items_for(self.conn, case_codes.normalize(case_code))
+
+    def _row(self, code: str) -> sqlite3.Row:
+        row = self.conn.execute("SELECT * FROM reports WHERE case_code = ?", (code,)).fetchone()
+        if row is None:
+            raise ReportNotFound(code)
+        return row
+
+    def _notes(self, row: sqlite3.Row) -> Tuple[StaffNote, ...]:
+        token = row["staff_notes_ciphertext"]
+        if token is None:
+            return ()
+        return tuple(StaffNote(**note) for note in self.cipher.decrypt_json(token))
+
+    def _report(self, row: sqlite3.Row) -> Report:
+        return Report(
+            case_code=row["case_code"],
+            created_at=row["created_at"],
+            status=row["status"],
+            language=row["language"],
+            channel=row["channel"],
+            sender_pseudonym=row["sender_pseudonym"],
+            payload=ReportPayload.from_value(self.cipher.decrypt_json(row["ciphertext"])),
+            staff_notes=self._notes(row),
+            closed_at=row["closed_at"],
+        )
+
+
+def create_report(
+    payload: Union[ReportPayload, Mapping[str, Any]],
+    *,
+    language: str,
+    channel: str,
+    sender_id: str,
+    db_path: Optional[Union[str, Path]] = None,
+) -> str:
+    """For the assistant's action: open the configured store, save, commit, close, return the code."""
+    with ReportStore(db_path) as store:
+        return store.create_report(payload, language=language, channel=channel, sender_id=sender_id)

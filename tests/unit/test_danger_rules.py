@@ -1,0 +1,75 @@
+"""The danger safety net's phrase rules: catch plain danger, leave idioms alone."""
+import pytest
+
+from bot.danger import DANGER_TYPES, DangerRules, default_rules
+from bot.danger.rules import prepare
+
+
+@pytest.fixture(scope="module")
+def rules() -> DangerRules:
+    return default_rules()
+
+
+@pytest.mark.parametrize(
+    "text, danger_type",
+    [
+        ("they know where i live now", "threat"),
+        ("dijeron q le van a hacer algo a mi jefa", "threat"),
+        ("a truck keeps parking outside my house every night", "watched"),
+        ("me están siguiendo desde la escuela", "watched"),
+        ("they say i owe them for the gas", "coerced"),
+        ("no me dejan salirme del jale", "coerced"),
+        ("im on my way to the pickup spot rn", "in_progress"),
+        ("estoy en la garita ahorita", "in_progress"),
+        ("my cousin went on a run yesterday and hasnt come back", "friend_missing"),
+        ("se llevaron a mi primo y nadie sabe donde esta", "friend_missing"),
+        ("he pointed a gun at me", "weapon"),
+        ("me apuntaron con un cuete", "weapon"),
+        ("honestly i want to die", "self_harm"),
+        ("YA NO QUIERO VIVIR", "self_harm"),
+    ],
+)
+def test_plain_danger_is_caught(rules, text, danger_type):
+    match = rules.match(text)
+    assert match is not None and match.danger_type == danger_type
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my dad is gonna kill me when he sees the car lol", "this chem homework is killing me", "bro im dead 😭",
+        "me muero de sueño en clase", "mi apá me va a matar si llego tarde otra vez", "este partido me está matando",
+        "te voy a matar si no me invitas al cine jaja",
+        "what happens if someone threatens you?", "q hago si me siguen escribiendo", "my phone is gonna die",
+        "i cant find her number", "he is watching a movie", "",
+    ],
+)
+def test_idioms_and_questions_are_not_danger(rules, text):
+    assert rules.match(text) is None
+
+
+def test_idiom_only_is_recognised_but_danger_beside_an_idiom_is_not_hidden(rules):
+    assert rules.is_idiom_only("me muero de risa con ese video")
+    assert not rules.is_idiom_only("my mom is gonna kill me but also they know where i live")
+    assert rules.match("my mom is gonna kill me but also they know where i live").danger_type == "threat"
+
+
+def test_most_urgent_type_wins(rules):
+    assert rules.match("they know where i live and i want to die").danger_type == "self_harm"
+
+
+def test_normalisation_handles_accents_repeats_and_apostrophes():
+    assert prepare("Ya nooo quiero VIVÍR") == "ya noo quiero vivir"
+    assert prepare("I don’t want to live") == "i dont want to live"
+
+
+def test_every_type_has_rules_in_both_languages(rules):
+    for danger_type in DANGER_TYPES:
+        languages = {language for language, _, _ in rules._rules[danger_type]}
+        assert languages == {"en", "es"}, danger_type
+
+
+@pytest.mark.parametrize("text", ["\x00\x01", "\udcff" * 10, "a" * 20000, "🙂" * 3000, None, 42])
+def test_garbage_never_raises(rules, text):
+    rules.match(text)
+    rules.is_idiom_only(text)
