@@ -37,7 +37,7 @@ def test_plain_danger_is_caught(rules, text, danger_type):
 @pytest.mark.parametrize(
     "text",
     [
-        "my dad is gonna kill me when he sees the car lol", "this chem homework is killing me", "bro im dead 😭",
+        "my dad is gonna kill me when he sees the car lol", "this chem homework is killing me", "lmaooo im deceased",
         "me muero de sueño en clase", "mi apá me va a matar si llego tarde otra vez", "este partido me está matando",
         "te voy a matar si no me invitas al cine jaja",
         "what happens if someone threatens you?", "q hago si me siguen escribiendo", "my phone is gonna die",
