@@ -27,6 +27,10 @@ def main(argv=None) -> int:
             print(f"✘ Port {port} is already in use (is Señales already running?). Stop it or pick --port.", file=sys.stderr)
             return 1
 
+    # Reports are encrypted at rest; the embedded default keeps its key in var/ (0600).
+    from bot.reports.crypto import ensure_local_key
+
+    key_file = ensure_local_key()
     logs = VAR_DIR / "log"
     actions = servers.action_server(args.actions_port, logs / "actions.log")
     rasa = servers.rasa_server(args.port, logs / "rasa.log")
@@ -50,6 +54,7 @@ Señales is running.
   REST endpoint:           curl -s {rest} \\
                              -H 'Content-Type: application/json' -d '{{"sender": "demo", "message": "hola"}}'
   Logs:                    {logs.relative_to(ROOT)}/rasa.log, {logs.relative_to(ROOT)}/actions.log
+  Reports key:             {key_file} (0600; staff read reports with `.venv/bin/bot reports list`)
 Press Ctrl-C to stop.""",
         flush=True,
     )
