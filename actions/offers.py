@@ -37,8 +37,9 @@ def _answers(tracker: Tracker) -> Dict[str, bool]:
 
 
 def _analysis(tracker: Tracker, text: Optional[str] = None):
+    """The offer is matched in its own language and explained in the teen's."""
     return analyze_offer(text if text is not None else tracker.get_slot("offer_text") or "",
-                         language=_language(tracker), answers=_answers(tracker))
+                         answers=_answers(tracker), explain_in=_language(tracker))
 
 
 class ValidateOfferForm(FormValidationAction):

@@ -103,12 +103,18 @@ class OfferAnalyzer:
         text: str,
         language: Optional[str] = None,
         answers: Optional[Dict[str, Any]] = None,
+        explain_in: Optional[str] = None,
     ) -> OfferAnalysis:
-        """Analyse one offer. Raises TypeError only if ``text`` is not a str."""
+        """Analyse one offer. Raises TypeError only if ``text`` is not a str.
+
+        ``language`` is the offer's language (detected when None); ``explain_in`` is the teen's,
+        for the explanations: a Spanish post pasted into an English chat is matched with the
+        Spanish rules and explained in English.
+        """
         if not isinstance(text, str):
             raise TypeError(f"text must be str, not {type(text).__name__}")
         try:
-            return self._analyze(text, language, answers)
+            return self._analyze(text, language, answers, explain_in)
         except Exception as exc:  # never let odd input crash the bot
             log.exception("offer analysis failed")
             lang = pick_language(language) or "en"
@@ -121,13 +127,15 @@ class OfferAnalyzer:
         return rules.questions.get(question, question) if rules else question
 
     # ------------------------------------------------------------------
-    def _analyze(self, text: str, language: Optional[str], answers: Optional[Dict[str, Any]]) -> OfferAnalysis:
+    def _analyze(
+        self, text: str, language: Optional[str], answers: Optional[Dict[str, Any]], explain_in: Optional[str] = None
+    ) -> OfferAnalysis:
         truncated = len(text) > self.max_chars
         work = text[: self.max_chars]
         norm = normalize(work, keep_emoji=self.money_emoji, known_words=self.known_words)
         low = lower_same_length(norm.text)
         lang = pick_language(language) or detect_language(norm.text, self.stopwords)
-        rules = self.book.languages[lang]
+        explain = self.book.languages[pick_language(explain_in) or lang]
 
         hits: List[Tuple[str, int, int]] = []
         if norm.text.strip():
@@ -136,8 +144,8 @@ class OfferAnalyzer:
         amounts = self.money.find(low)
         hits += [(signal, a.start, a.end) for signal, a in self.money.judge(amounts, lang)]
 
-        flags = make_flags(active_signals(hits, self.book), self.book, rules, norm.to_original, text)
-        red = [f for f in flags if f.weight > 0] + answer_flags(answers, self.book, rules)
+        flags = make_flags(active_signals(hits, self.book), self.book, explain, norm.to_original, text)
+        red = [f for f in flags if f.weight > 0] + answer_flags(answers, self.book, explain)
         protective = [f for f in flags if f.weight < 0]
         score, risk, reason = score_flags(red + protective, self.book)
 
@@ -172,9 +180,10 @@ def default_analyzer() -> OfferAnalyzer:
 
 
 def analyze_offer(
-    text: str, language: Optional[str] = None, answers: Optional[Dict[str, Any]] = None
+    text: str, language: Optional[str] = None, answers: Optional[Dict[str, Any]] = None,
+    explain_in: Optional[str] = None,
 ) -> OfferAnalysis:
     """Analyse ``text`` with the shared analyzer (see OfferAnalyzer.analyze)."""
     if not isinstance(text, str):
         raise TypeError(f"text must be str, not {type(text).__name__}")
-    return default_analyzer().analyze(text, language=language, answers=answers)
+    return default_analyzer().analyze(text, language=language, answers=answers, explain_in=explain_in)

@@ -367,3 +367,15 @@ def test_cli_help():
     proc = run_cli("--help")
     assert proc.returncode == 0
     assert "--jsonl" in proc.stdout and "--lang" in proc.stdout
+
+
+def test_spanish_offer_in_an_english_chat_is_matched_in_spanish_and_explained_in_english():
+    from bot.offers import analyze_offer
+
+    offer = "se buscan choferes pa llevar pollitos a houston, pago x viaje, hoy mismo"
+    result = analyze_offer(offer, explain_in="en")
+    assert result.language == "es" and result.risk == "high"
+    spanish = analyze_offer(offer, explain_in="es")
+    assert [f.code for f in result.flags] == [f.code for f in spanish.flags]
+    assert result.flags[0].explanation != spanish.flags[0].explanation
+    assert all(f.evidence and f.evidence in offer for f in result.flags if f.evidence)
