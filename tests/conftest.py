@@ -41,10 +41,17 @@ def free_port() -> int:
 
 
 class RunningAssistant:
-    """Handle on the servers started for the tests, with small HTTP helpers."""
+    """Handle on the servers started for the tests, with small HTTP helpers.
 
-    def __init__(self, rasa: servers.ServerProcess, actions: servers.ServerProcess, port: int, db: Path):
+    ``reports_env`` is the environment the action server stores reports with (a temporary
+    database and key, a webhook on ``webhook_port`` that no server listens on until a test
+    starts one), so tests can run the staff CLI against the same store.
+    """
+
+    def __init__(self, rasa: servers.ServerProcess, actions: servers.ServerProcess, port: int, db: Path,
+                 reports_env: dict, webhook_port: int):
         self.rasa, self.actions, self.port, self.db = rasa, actions, port, db
+        self.reports_env, self.webhook_port = reports_env, webhook_port
         self.base = f"http://{servers.HOST}:{port}"
 
     def new_sender(self, prefix: str = "test") -> str:
@@ -85,15 +92,25 @@ def assistant(tmp_path_factory) -> RunningAssistant:
     endpoints_file = workdir / "endpoints.yml"
     endpoints_file.write_text(yaml.safe_dump(endpoints))
 
+    from bot.reports.crypto import ensure_local_key
+
+    webhook_port = free_port()
+    reports_env = {
+        "SENALES_REPORTS_DB": str(workdir / "reports.db"),
+        "SENALES_REPORTS_KEY_FILE": str(ensure_local_key(workdir / "reports.key")),
+        "SENALES_REPORTS_AUDIT_LOG": str(workdir / "reports-audit.log"),
+        "SENALES_REPORTS_WEBHOOK_URL": f"http://{servers.HOST}:{webhook_port}/reports",
+        "SENALES_REPORTS_WEBHOOK_SECRET": "test-webhook-secret",
+    }
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    actions = servers.action_server(actions_port, ARTIFACTS / "actions.log")
+    actions = servers.action_server(actions_port, ARTIFACTS / "actions.log", env=reports_env)
     rasa = servers.rasa_server(rasa_port, ARTIFACTS / "rasa.log", endpoints=endpoints_file)
     actions.start()
     rasa.start()
     try:
         actions.wait_ready(timeout=120)
         rasa.wait_ready(timeout=300)
-        yield RunningAssistant(rasa, actions, rasa_port, db)
+        yield RunningAssistant(rasa, actions, rasa_port, db, reports_env, webhook_port)
     finally:
         rasa.stop()
         actions.stop()

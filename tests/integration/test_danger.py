@@ -39,7 +39,7 @@ def test_danger_gets_the_right_help_in_the_right_language(assistant, response_la
     assert {response_language[t.strip()] for t in texts} == {language}
     assert tracker["slots"]["escalated"] is True
     assert tracker["slots"]["danger_type"] == danger_type
-    assert len(texts) == 3  # the reply, concrete steps, the human option
+    assert len(texts) == 4  # the reply, concrete steps, the human option, the report offer
 
 
 @pytest.mark.parametrize(

@@ -31,5 +31,5 @@ def test_danger_reply_without_action_server(actions_down, response_language, tex
     sender = assistant.new_sender("down")
     texts = assistant.texts(sender, text)
     assert template_values()[marker] in "\n".join(texts), texts
-    assert len(texts) == 3 and {response_language[t.strip()] for t in texts} == {language}
+    assert len(texts) == 4 and {response_language[t.strip()] for t in texts} == {language}
     assert assistant.tracker(sender)["slots"]["escalated"] is True

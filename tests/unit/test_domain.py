@@ -8,8 +8,8 @@ import yaml
 from bot.devtools.paths import ROOT
 from bot.hotlines import HOTLINES_FILE, template_values
 
-# Variables that custom actions pass when they send a response (actions/offers.py).
-ACTION_VARIABLES = {"reasons"}
+# Variables that custom actions pass when they send a response (actions/offers.py, actions/reports.py).
+ACTION_VARIABLES = {"reasons", "case_code"}
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
 RESPONSES = DOMAIN["responses"]
 
