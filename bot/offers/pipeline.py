@@ -19,6 +19,7 @@ Why this module exists:
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -56,11 +57,43 @@ def _lookup_table_data(lang: str) -> Dict[str, str]:
     return srsly.read_json(path)
 
 
+def _cache_file(lang: str, wanted: Set[str]) -> Path:
+    """Where the pruned table for this language and rule vocabulary is cached.
+
+    Why: reading the full lookup file costs a few hundred milliseconds of every start; the pruned
+    table depends only on the rules' vocabulary and the lookups package, which name the file.
+    """
+    import hashlib
+    from importlib.metadata import version
+
+    digest = hashlib.sha256("\n".join([lang, version("spacy-lookups-data"), *sorted(wanted)]).encode()).hexdigest()[:16]
+    base = Path(os.environ.get("SENALES_CACHE_DIR") or Path(__file__).resolve().parents[2] / "var" / "cache")
+    return base / f"offer-lemmas-{lang}-{digest}.json"
+
+
 def pruned_lookups(lang: str, vocabulary: Iterable[str]) -> Any:
-    """A spaCy Lookups holding only the forms of lemmas in ``vocabulary``."""
+    """A spaCy Lookups holding only the forms of lemmas in ``vocabulary`` (cached on disk)."""
     from spacy.lookups import Lookups
 
     wanted: Set[str] = set(vocabulary)
+    cache = _cache_file(lang, wanted)
+    try:
+        table = json.loads(cache.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        table = _pruned_table(lang, wanted)
+        try:  # a cache we cannot write only costs time
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            partial = cache.with_suffix(f".{os.getpid()}.tmp")
+            partial.write_text(json.dumps(table, ensure_ascii=False), encoding="utf-8")
+            partial.replace(cache)
+        except OSError:
+            pass
+    lookups = Lookups()
+    lookups.add_table("lemma_lookup", table)
+    return lookups
+
+
+def _pruned_table(lang: str, wanted: Set[str]) -> Dict[str, str]:
     data = _lookup_table_data(lang)
     targets: Dict[str, str] = {}  # raw lemma in the table -> folded lemma a rule uses
     for lemma in set(data.values()):
@@ -78,9 +111,7 @@ def pruned_lookups(lang: str, vocabulary: Iterable[str]) -> Any:
         table[form] = lemma
         table.setdefault(form.capitalize(), lemma)
         table.setdefault(form.upper(), lemma)
-    lookups = Lookups()
-    lookups.add_table("lemma_lookup", table)
-    return lookups
+    return table
 
 
 def build_nlp(lang: str, vocabulary: Iterable[str]) -> Any:

@@ -379,3 +379,16 @@ def test_spanish_offer_in_an_english_chat_is_matched_in_spanish_and_explained_in
     assert [f.code for f in result.flags] == [f.code for f in spanish.flags]
     assert result.flags[0].explanation != spanish.flags[0].explanation
     assert all(f.evidence and f.evidence in offer for f in result.flags if f.evidence)
+
+
+def test_pruned_lemma_table_cache_is_used_and_keyed_by_vocabulary(tmp_path, monkeypatch):
+    from bot.offers import pipeline
+
+    monkeypatch.setenv("SENALES_CACHE_DIR", str(tmp_path))
+    fresh = pipeline.pruned_lookups("es", {"manejar", "pagar"}).get_table("lemma_lookup")
+    files = list(tmp_path.glob("offer-lemmas-es-*.json"))
+    assert len(files) == 1
+    cached = pipeline.pruned_lookups("es", {"manejar", "pagar"}).get_table("lemma_lookup")
+    assert dict(cached.items()) == dict(fresh.items()) and cached.get("manejo") == "manejar"
+    pipeline.pruned_lookups("es", {"manejar"})  # another vocabulary: another file, never a stale table
+    assert len(list(tmp_path.glob("offer-lemmas-es-*.json"))) == 2
