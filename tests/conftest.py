@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from rasa.core.nlg.interpolator import interpolate_text
 
 from bot.devtools import servers
 from bot.devtools.paths import MODEL_FILE, ROOT
@@ -117,10 +118,8 @@ def assistant(tmp_path_factory) -> RunningAssistant:
 
 
 def _rendered(text: str) -> str:
-    values = template_values()
-    for key, value in values.items():
-        text = text.replace("{" + key + "}", value)
-    return text
+    """The text as the server sends it: Rasa's interpolator with the hotline values (HotlineNLG)."""
+    return interpolate_text(text, template_values())
 
 
 @pytest.fixture(scope="session")

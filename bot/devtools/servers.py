@@ -57,12 +57,13 @@ class ServerProcess:
     log_file: Path
     env: Dict[str, str] = field(default_factory=quiet_env)
     process: Optional[subprocess.Popen] = None
+    _log: Optional[object] = None
 
     def start(self) -> None:
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
-        log = open(self.log_file, "ab")
+        self._log = open(self.log_file, "ab")
         self.process = subprocess.Popen(
-            self.command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            self.command, cwd=ROOT, env=self.env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
         )
 
     def wait_ready(self, timeout: float, progress: bool = False) -> float:
@@ -80,6 +81,14 @@ class ServerProcess:
         raise ServerStartError(f"{self.name} not ready after {timeout:.0f} s; log: {self.log_file}")
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 15) -> None:
+        try:
+            self._terminate(sig, timeout)
+        finally:
+            if self._log:
+                self._log.close()
+                self._log = None
+
+    def _terminate(self, sig: int, timeout: float) -> None:
         if not self.process or self.process.poll() is not None:
             return
         try:

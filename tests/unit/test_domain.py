@@ -4,6 +4,7 @@ import string
 
 import pytest
 import yaml
+from rasa.core.nlg.interpolator import interpolate_text
 
 from bot.devtools.paths import ROOT
 from bot.hotlines import HOTLINES_FILE, template_values
@@ -60,9 +61,7 @@ def test_sms_sized_replies():
     values = template_values()
     for name, variants in RESPONSES.items():
         for variant in variants:
-            text = variant.get("text", "")
-            for key, value in values.items():
-                text = text.replace("{" + key + "}", value)
+            text = interpolate_text(variant.get("text", ""), values)
             assert len(text) <= 330, f"{name} ({_condition(variant, 'language')}) is {len(text)} characters"
 
 
