@@ -36,11 +36,14 @@
     var list = document.getElementById("scenario-list");
     list.innerHTML = "";
     t.scenarios.forEach(function (s) {
-      var b = el("button", "scenario");
+      var b = el("button", "scenario " + s.tone);
       b.type = "button";
       b.id = "scenario-" + s.id;
       b.appendChild(el("span", "icon", s.icon));
-      b.appendChild(el("span", "label", s.label));
+      var words = el("span", "words");
+      words.appendChild(el("span", "label", s.label));
+      words.appendChild(el("span", "hint", s.hint));
+      b.appendChild(words);
       b.addEventListener("click", function () { say(s.text); });
       list.appendChild(b);
     });
@@ -94,7 +97,7 @@
     var empty = el("p", "empty", ui[lang].empty);
     empty.id = "empty";
     log.appendChild(empty);
-    if (lang === "es") { say(ui.es.switch_phrase); }
+    input.focus();
   }
 
   document.getElementById("lang-en").addEventListener("click", function () { setLanguage("en"); });
