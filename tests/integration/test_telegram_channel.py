@@ -131,3 +131,11 @@ def test_other_update_types_get_200(assistant, kind):
         "message_reaction": {"chat": {"id": 5, "type": "private"}, "message_id": 1, "date": 0, "old_reaction": [], "new_reaction": []},
     }
     assert telegram(assistant, update(**{kind: bodies[kind]}))[0] == 200
+
+
+def test_a_teen_who_blocked_the_bot_costs_no_error_and_the_server_never_sets_the_webhook(assistant):
+    chat_id = new_chat_id()
+    assistant.fake_bot_api.blocked.add(chat_id)
+    assert telegram(assistant, update(message=telegram_message(chat_id, "hola")))[0] == 200
+    assert _send(assistant, new_chat_id(), "hello")
+    assert assistant.fake_bot_api.calls_for("setWebhook") == []  # that is `bot telegram set-webhook`'s job
