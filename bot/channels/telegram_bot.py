@@ -118,14 +118,15 @@ class TelegramInput(InputChannel):
                 return response.json({"ok": False, "error": "body is not JSON"}, status=400)
             if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
                 return response.json({"ok": False, "error": "not a Telegram update"}, status=400)
+            try:
+                bot = await self.bot()
+            except TelegramError as error:  # we could not answer: let Telegram deliver it again later
+                logger.error("Telegram Bot API not reachable (%s)", type(error).__name__)
+                return response.json({"ok": False, "error": "Bot API unreachable"}, status=503, headers={"Retry-After": "30"})
             if not self.state.first_time(CHANNEL, str(data["update_id"])):
                 return response.json({"ok": True})
             try:
-                bot = await self.bot()
                 update = Update.de_json(data, bot)
-            except TelegramError as error:
-                logger.error("Telegram Bot API not reachable (%s)", type(error).__name__)
-                return response.json({"ok": True})
             except Exception:  # an update PTB cannot parse: acknowledge it so Telegram stops retrying
                 logger.warning("Telegram update %s could not be parsed", data["update_id"])
                 return response.json({"ok": True})
