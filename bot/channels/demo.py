@@ -57,9 +57,11 @@ class DemoInput(InputChannel):
         page = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
 
         @page.route("/", methods=["GET"])
-        async def index(_: Request) -> HTTPResponse:
+        async def index(request: Request) -> HTTPResponse:
             if not enabled():
                 return response.text("not found", status=404)
+            if not request.path.endswith("/"):  # the page's links are relative to /webhooks/demo/
+                return response.redirect(request.path + "/")
             html = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
             return response.html(html, headers={"Cache-Control": "no-store"})
 

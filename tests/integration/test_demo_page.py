@@ -60,9 +60,12 @@ def test_demo_page_scenarios_language_and_reset(assistant, browser):
     from selenium.webdriver.common.by import By
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    browser.get(f"{assistant.base}/webhooks/demo/")
+    browser.get(f"{assistant.base}/webhooks/demo")  # without the slash: redirected
     _wait(browser, lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-ready") == "true")
+    assert browser.current_url.endswith("/webhooks/demo/")
     assert browser.find_element(By.ID, "badge").text == "DEMO"
+    css = browser.execute_script("return getComputedStyle(document.querySelector('.top')).backgroundColor")
+    assert css == "rgb(15, 110, 92)", css  # the stylesheet loaded from our own server
     assert "$1,000" in browser.find_element(By.ID, "scenario-dm").text
 
     replies = _play(browser, "scenario-dm", 0)
