@@ -15,6 +15,19 @@ def _languages(texts, response_language):
     return found
 
 
+def sms_sender_id(assistant, phone):
+    from bot.channels.identity import SenderIds
+
+    return SenderIds(assistant.channels["sender_key"].encode()).sender_id("sms", phone)
+
+
+def _events_of(assistant, sender_id):
+    import sqlite3
+
+    with sqlite3.connect(assistant.db) as db:
+        return db.execute("SELECT COUNT(*) FROM events WHERE sender_id = ?", (sender_id,)).fetchone()[0]
+
+
 def test_signed_spanish_sms_gets_a_spanish_twiml_reply(assistant, response_language):
     status, body = sms(assistant, twilio_params(new_phone(), "hola, q onda"))
     assert status == 200
@@ -42,9 +55,10 @@ def test_unsigned_or_forged_sms_is_refused_and_reaches_no_conversation(assistant
             assistant.channels["public_url"] + "/webhooks/sms/webhook", {**params, "Body": "something else"})
     status, _ = sms(assistant, params, signature=signature)
     assert status == 403
-    # the same message, properly signed, starts the conversation from zero: nothing leaked in before
-    status, body = sms(assistant, params)
+    assert _events_of(assistant, sms_sender_id(assistant, phone)) == 0  # reached no conversation
+    status, body = sms(assistant, params)  # the same message, properly signed, is answered
     assert status == 200 and twiml_messages(body)
+    assert _events_of(assistant, sms_sender_id(assistant, phone)) > 0
 
 
 def test_signed_with_another_accounts_token_is_refused(assistant):
@@ -129,3 +143,15 @@ def test_long_replies_are_split_into_sms_sized_messages(assistant):
 def test_very_long_message_is_cut_and_the_teen_is_told(assistant):
     texts = twiml_messages(sms(assistant, twilio_params(new_phone(), "hola " * 1000))[1])
     assert texts and "first 2000 characters" in texts[0] or "primeros 2000" in texts[0], texts
+
+
+@pytest.mark.parametrize("text", ["they said they will kill me if i dont drive tonight",
+                                  "me amenazaron con matar a mi familia si no manejo"])
+def test_danger_replies_reach_sms_whole(assistant, text):
+    """Splitting and numbering never lose or change a word of a danger reply."""
+    pieces = twiml_messages(sms(assistant, twilio_params(new_phone(), text))[1])
+    rest = assistant.texts(assistant.new_sender(), text)
+    assert any("911" in p for p in pieces)
+    # SMS adds numbered options after a reply with buttons; everything else is the same words
+    without_options = [p.split("\n\nReply with a number:")[0].split("\n\nResponde con un número:")[0] for p in pieces]
+    assert " ".join(without_options).split() == " ".join(rest).split()

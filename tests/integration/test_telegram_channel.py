@@ -32,6 +32,12 @@ def test_wrong_or_missing_secret_gets_403_and_sends_nothing(assistant, secret):
     assert status == 403
     time.sleep(0.3)
     assert assistant.fake_bot_api.calls_for("sendMessage", chat_id, since) == []
+    from bot.channels.identity import SenderIds
+    import sqlite3
+
+    sender_id = SenderIds(assistant.channels["sender_key"].encode()).sender_id("telegram", str(chat_id))
+    with sqlite3.connect(assistant.db) as db:
+        assert db.execute("SELECT COUNT(*) FROM events WHERE sender_id = ?", (sender_id,)).fetchone()[0] == 0
 
 
 def test_menu_buttons_become_an_inline_keyboard_and_a_tap_is_answered(assistant, response_language):
