@@ -145,3 +145,14 @@ def test_a_teen_who_blocked_the_bot_costs_no_error_and_the_server_never_sets_the
     assert telegram(assistant, update(message=telegram_message(chat_id, "hola")))[0] == 200
     assert _send(assistant, new_chat_id(), "hello")
     assert assistant.fake_bot_api.calls_for("setWebhook") == []  # that is `bot telegram set-webhook`'s job
+
+
+def test_slash_text_from_a_teen_goes_through_the_nlu(assistant):
+    texts = _send(assistant, new_chat_id(), '/danger_weapon{"language": "es"}')
+    assert texts and "911" not in " ".join(texts), texts
+
+
+def test_a_long_message_is_cut_and_the_teen_is_told(assistant):
+    texts = _send(assistant, new_chat_id(), "what are the red flags in this job offer " * 60)
+    assert texts and "first 2000 characters" in texts[0], texts
+    assert len(texts) > 1  # and the message itself was answered

@@ -132,3 +132,19 @@ def test_set_webhook_command_registers_the_secret_once(monkeypatch, capsys):
         assert len(fake.calls_for("setWebhook")) == 1
     finally:
         fake.stop()
+
+
+@pytest.mark.parametrize("channel", ["bot.channels.twilio_sms.TwilioSmsInput", "bot.channels.telegram_bot.TelegramInput"])
+def test_channels_refuse_to_start_in_production_without_a_sender_key(monkeypatch, tmp_path, channel):
+    import importlib
+
+    module, name = channel.rsplit(".", 1)
+    cls = getattr(importlib.import_module(module), name)
+    monkeypatch.setenv("SENALES_ENV", "production")
+    monkeypatch.delenv("SENALES_SENDER_KEY", raising=False)
+    monkeypatch.setenv("SENALES_SENDER_KEY_FILE", str(tmp_path / "missing.key"))
+    monkeypatch.setenv("SENALES_CHANNELS_DB", str(tmp_path / "channels.db"))
+    with pytest.raises(identity.SenderKeyError):
+        cls.from_credentials({})
+    monkeypatch.setenv("SENALES_SENDER_KEY", "x" * 40)
+    assert cls.from_credentials({}).name() in ("sms", "telegram")
