@@ -51,7 +51,8 @@
 
   function showBot(messages) {
     messages.forEach(function (m) {
-      if (m.text) log.appendChild(el("div", "msg bot", m.text));
+      // Replies that name 911 are the danger path: marked so a counselor can point to them.
+      if (m.text) log.appendChild(el("div", /\b911\b/.test(m.text) ? "msg bot urgent" : "msg bot", m.text));
       if (m.buttons && m.buttons.length) {
         var row = el("div", "buttons");
         m.buttons.forEach(function (b) {
