@@ -1,6 +1,5 @@
 """The channels' small parts, without a server: splitting, keywords, ids, state, texts, CLI."""
 import re
-import time
 
 import pytest
 from hypothesis import given, settings as hypothesis_settings, strategies as st
