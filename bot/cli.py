@@ -13,6 +13,7 @@ from typing import Mapping, Optional, Sequence
 
 GROUPS: Mapping[str, str] = {
     "reports": "bot.reports.commands",
+    "telegram": "bot.channels.commands",
 }
 
 
