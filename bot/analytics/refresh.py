@@ -202,7 +202,7 @@ class Refresher:
         state["pending_user_ts"] = ts
 
     def _start_conversation(self, batch: _Batch, state: dict, ts: float) -> None:
-        conv_key = f"{state['sender_key']}:{state['session_no']}"
+        conv_key = secrets.token_hex(12)  # random: deleting a sender's key leaves no link in conv keys
         state["conv_key"] = conv_key
         batch.conversations[conv_key] = {
             "conv_key": conv_key, "user_key": state["sender_key"], "day": day_of(ts), "channel": state["channel"],
