@@ -40,6 +40,11 @@ def granularity(filters: Filters) -> str:
     return "month"
 
 
+def trend_granularity(filters: Filters) -> str:
+    """Platform trends are thin per day (most cells would be hidden): weeks, or months past a year."""
+    return "week" if filters.days <= 366 else "month"
+
+
 def bucket_of(day: str, unit: str) -> str:
     if unit == "day":
         return day
@@ -49,9 +54,9 @@ def bucket_of(day: str, unit: str) -> str:
     return (d - timedelta(days=d.weekday())).isoformat()
 
 
-def buckets(filters: Filters) -> List[str]:
+def buckets(filters: Filters, unit: Optional[str] = None) -> List[str]:
     """Every bucket in the range, empty ones included, so a chart's time axis has no gaps."""
-    unit, seen, out = granularity(filters), set(), []
+    unit, seen, out = unit or granularity(filters), set(), []
     day = filters.start
     while day <= filters.end:
         label = bucket_of(day.isoformat(), unit)
@@ -80,9 +85,9 @@ def metric_by(conn: Connection, filters: Filters, metric: str, column: str) -> D
     return {key: int(total) for key, total in rows}
 
 
-def metric_over_time(conn: Connection, filters: Filters, metric: str) -> Dict[str, Dict[str, int]]:
+def metric_over_time(conn: Connection, filters: Filters, metric: str, unit: Optional[str] = None) -> Dict[str, Dict[str, int]]:
     """``{key: {bucket: count}}`` for a metric, e.g. apps named per week."""
-    unit = granularity(filters)
+    unit = unit or granularity(filters)
     rows = conn.execute(
         sa.select(counts.c.key, counts.c.day, sa.func.sum(counts.c.count))
         .where(_where(counts, filters), counts.c.metric == metric)

@@ -72,6 +72,7 @@ class Overview:
     filters: Filters
     threshold: int
     granularity: str
+    trend_granularity: str = "week"
     headlines: List[Headline] = field(default_factory=list)
     series: Dict[str, Series] = field(default_factory=dict)
     matrices: Dict[str, Matrix] = field(default_factory=dict)
@@ -174,14 +175,17 @@ def build(conn: Connection, filters: Filters, threshold: int, now: Optional[floa
     flags.labels = flags.labels[:12]
 
     app_counts: Dict[str, Dict[str, int]] = {}
+    trend_unit = q.trend_granularity(filters)
+    overview.trend_granularity = trend_unit
+    trend_buckets = q.buckets(filters, trend_unit)
     for metric in ("app_offer", "app_report"):
-        for app, by_bucket in q.metric_over_time(conn, filters, metric).items():
+        for app, by_bucket in q.metric_over_time(conn, filters, metric, trend_unit).items():
             row = app_counts.setdefault(app, {})
             for bucket, n in by_bucket.items():
                 row[bucket] = row.get(bucket, 0) + n
     app_rows = [a for a in (*apps.PLATFORMS, apps.OTHER)]
-    matrix_input = {app: {b: app_counts.get(app, {}).get(b, 0) for b in per_bucket} for app in app_rows}
-    overview.matrices["apps_over_time"] = Matrix("Apps named in offers and reports", app_rows, list(per_bucket), suppress_matrix(matrix_input, threshold=threshold))
+    matrix_input = {app: {b: app_counts.get(app, {}).get(b, 0) for b in trend_buckets} for app in app_rows}
+    overview.matrices["apps_over_time"] = Matrix("Apps named in offers and reports", app_rows, trend_buckets, suppress_matrix(matrix_input, threshold=threshold))
     for metric, title in (("app_offer", "Apps named in offers"), ("app_report", "Apps named in reports")):
         values = q.metric_by_key(conn, filters, metric)
         overview.series[metric] = _series(title, {a: values.get(a, 0) for a in app_rows}, threshold, total=sum(values.values()), order=app_rows)

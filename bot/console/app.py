@@ -65,17 +65,16 @@ def create_app(config: ConsoleConfig, name: str = "senales_console") -> Sanic:
     transcripts = Transcripts(tracker, analytics, config.retention_days)
     refresher = Refresher(tracker, analytics)
     last_refresh = {"at": 0.0}
-    templates = jinja2.Environment(loader=jinja2.FileSystemLoader(str(HERE / "templates")), autoescape=True,
-                                   undefined=jinja2.StrictUndefined)
+    templates = jinja2.Environment(loader=jinja2.FileSystemLoader(str(HERE / "templates")), autoescape=True)
     app.static("/static", str(HERE / "static"))
 
-    def render(template: str, request: Request, status: int = 200, **context):
+    def render(template: str, request: Request, http_status: int = 200, **context):
         context.setdefault("user", getattr(request.ctx, "user", None))
         context.setdefault("csrf", getattr(request.ctx, "csrf", ""))
         context.setdefault("active", "")
         context["threshold"] = config.threshold
         context["marker"] = f"<{config.threshold}"
-        return response.html(templates.get_template(template).render(**context), status=status)
+        return response.html(templates.get_template(template).render(**context), status=http_status)
 
     def refresh_if_stale() -> None:
         """Pages read aggregates; fold new events first, at most once a minute."""
@@ -91,7 +90,7 @@ def create_app(config: ConsoleConfig, name: str = "senales_console") -> Sanic:
     @app.middleware("request")
     async def authenticate(request: Request):
         request.ctx.user, request.ctx.csrf = None, ""
-        if request.path.startswith("/static/") or request.path in ("/login", "/health"):
+        if request.path.startswith("/static/") or request.path in ("/login", "/health", "/favicon.ico"):
             return None
         session = accounts.session(request.cookies.get(COOKIE))
         if session is None:
@@ -110,6 +109,10 @@ def create_app(config: ConsoleConfig, name: str = "senales_console") -> Sanic:
         if not request.path.startswith("/static/"):
             resp.headers["Cache-Control"] = "no-store"
 
+    @app.get("/favicon.ico")
+    async def favicon(request: Request):
+        return await response.file(str(HERE / "static" / "favicon.svg"), mime_type="image/svg+xml")
+
     @app.get("/health")
     async def health(request: Request):
         return response.text("ok")
@@ -119,7 +122,8 @@ def create_app(config: ConsoleConfig, name: str = "senales_console") -> Sanic:
     async def login_page(request: Request):
         import secrets
 
-        token = secrets.token_urlsafe(24)
+        # Reuse a token already set: a second GET (another tab) must not void the first form.
+        token = request.cookies.get(PRE_COOKIE) or secrets.token_urlsafe(24)
         resp = render("login.html", request, login_csrf=token, error="", next=_safe_next(request.args.get("next")))
         _set_cookie(resp, PRE_COOKIE, token, config.secure_cookie, max_age=1800)
         return resp
