@@ -13,6 +13,9 @@ from typing import List, Tuple
 _STREET_TYPES_EN = r"(?:street|st|avenue|ave|road|rd|boulevard|blvd|drive|dr|lane|ln|court|ct|way|place|pl|highway|hwy|parkway|pkwy|circle|cir|terrace|trail|trl)"
 _STREET_TYPES_ES = r"(?:calle|avenida|av|avda|carretera|camino|callejón|callejon|boulevard|bulevar|blvd|privada|colonia|col|paseo|calzada)"
 
+# "$800 for one drive" is money, not an address: street names are not these little words.
+_NOT_A_NAME = r"(?!(?:for|a|an|per|each|the|to|one|every|in|and|or|my|your|a|trips?|times?|hours?|mins?|minutes?)\b)"
+
 # Order matters: URLs and e-mails before handles, so "x@y.com" is one e-mail and not a handle.
 PATTERNS: List[Tuple[str, re.Pattern]] = [
     ("email", re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")),
@@ -21,7 +24,7 @@ PATTERNS: List[Tuple[str, re.Pattern]] = [
     # 7+ digits with optional separators and country code: 555-0100, (520) 555 0100, +52 1 664 123 4567.
     ("phone", re.compile(r"(?<![\w+])\+?\(?\d[\d\s().-]{5,}\d(?![\w])")),
     # 123 Main St / 4500 N. Oracle Road
-    ("address", re.compile(rf"\b\d{{1,6}}\s+(?:[NSEW]\.?\s+)?(?:[A-Za-zÁÉÍÓÚÑáéíóúñ'.]+\s+){{1,4}}{_STREET_TYPES_EN}\b\.?", re.I)),
+    ("address", re.compile(rf"(?<![$\d])\b\d{{1,6}}\s+(?:[NSEW]\.?\s+)?(?:{_NOT_A_NAME}[A-Za-zÁÉÍÓÚÑáéíóúñ'.]+\s+){{1,4}}{_STREET_TYPES_EN}\b\.?", re.I)),
     # Calle Juárez 123 / Av. Revolución #45 / calle 5 de mayo 210
     ("address", re.compile(rf"\b{_STREET_TYPES_ES}\.?\s+(?:[A-Za-zÁÉÍÓÚÑáéíóúñ0-9'.]+\s+){{0,4}}(?:#|no\.?\s*|número\s*|numero\s*)?\d{{1,6}}\b", re.I)),
 ]

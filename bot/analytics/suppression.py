@@ -81,18 +81,18 @@ class Table:
 
 
 def _pinned(hidden_count: int, residual: int, threshold: int) -> bool:
-    """True when hidden cells summing to ``residual`` let an attacker learn a small count.
+    """True when hidden cells that sum to ``residual`` could let an attacker learn a small count.
 
-    Hidden cells are each 0 or more, and every hidden cell may be a small one. One hidden cell
-    equals the residual. Several hidden cells are pinned only when the residual is 0 (all zero)
-    or when a residual under ``threshold`` with every cell 0 or small still leaves exactly one
-    non-zero possibility per cell; that happens only with a residual of 0. To stay safe against
-    an attacker who also knows a hidden cell is either 0, small, or at least ``threshold``, we
-    also treat a residual smaller than ``hidden_count`` as revealing (it says most are 0).
+    Two readings of the marker are checked. Taken as "unknown, 0 or more", one hidden cell equals
+    the residual, and several are pinned only by a residual below their number (it says most are
+    0). Taken literally, as "0 to threshold-1" each, several cells are pinned when the residual is
+    the largest they can hold (every one is threshold-1).
     """
     if hidden_count == 1:
         return True
-    return residual < hidden_count
+    if residual < hidden_count:
+        return True
+    return residual == hidden_count * (threshold - 1)
 
 
 def suppress_series(values: Mapping[Hashable, int], total: Optional[int] = None, threshold: int = DEFAULT_THRESHOLD) -> Table:

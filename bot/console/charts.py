@@ -17,8 +17,9 @@ HATCH = (
 
 
 def _nice_max(value: int) -> int:
-    if value <= 10:
-        return 10
+    """Axis top; at least 50, so no tick label (0, 25, 50…) reads like a small count."""
+    if value <= 50:
+        return 50
     magnitude = 10 ** (len(str(value)) - 1)
     for step in (1, 2, 2.5, 5, 10):
         top = int(step * magnitude)
