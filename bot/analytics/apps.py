@@ -16,7 +16,7 @@ _ALIASES: Dict[str, List[str]] = {
     "TikTok": ["tiktok", "tik tok", "tiktoc"],
     "Instagram": ["instagram", "insta", "ig", "instagr"],
     "Snapchat": ["snapchat", "snap"],
-    "WhatsApp": ["whatsapp", "whats app", "whatsap", "wsp", "wasap", "guasap"],
+    "WhatsApp": ["whatsapp", "whats app", "whatsap", "wsp", "wasap", "guasap", "al whats", "por whats", "x whats", "on whats", "el whats"],
     "Telegram": ["telegram", "tg", "telegrama"],
     "Facebook": ["facebook", "fb", "messenger", "feis"],
 }

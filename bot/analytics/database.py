@@ -59,6 +59,9 @@ senders = sa.Table(
     sa.Column("pending_user_ts", sa.Float),
     sa.Column("active_loop", sa.String(64)),
     sa.Column("last_ts", sa.Float),
+    # Apps named in the offer or report being filled in; counted once, when it is judged or sent.
+    sa.Column("pending_offer_apps", sa.String(255)),
+    sa.Column("pending_report_app", sa.String(64)),
 )
 
 # One row per conversation (session): where and when it started, whether it ended inside a form.

@@ -153,6 +153,7 @@ class Refresher:
             state = {
                 "sender_key": sender_key, "demo": int(settings.is_demo(sender_id)), "session_no": 0, "conv_key": None,
                 "language": "en", "channel": None, "pending_user_ts": None, "active_loop": None, "last_ts": None,
+                "pending_offer_apps": None, "pending_report_app": None,
             }
             batch.senders[sender_key] = state
         return state
@@ -224,18 +225,22 @@ class Refresher:
         name = row.action_name
         if name == "offer_risk":
             batch.add(state, ts, "offer_risk", value)
+            for app in filter(None, (state.get("pending_offer_apps") or "").split(",")):
+                batch.add(state, ts, "app_offer", app)
+            state["pending_offer_apps"] = None
         elif name == "offer_flags" and isinstance(value, list):
             for flag in value:
                 batch.add(state, ts, "offer_flag", flag)
         elif name == "offer_text":
-            for app in apps.apps_named(str(value)):
-                batch.add(state, ts, "app_offer", app)
+            # The form sets the slot more than once (extracted, then validated): remember, count at the verdict.
+            state["pending_offer_apps"] = ",".join(sorted(apps.apps_named(str(value)))) or None
         elif name == "report_app":
-            app = apps.app_from_answer(str(value))
-            if app:
-                batch.add(state, ts, "app_report", app)
+            state["pending_report_app"] = apps.app_from_answer(str(value)) or None
         elif name == "report_case_code":
             batch.add(state, ts, "report")
+            if state.get("pending_report_app"):
+                batch.add(state, ts, "app_report", state["pending_report_app"])
+            state["pending_report_app"] = None
 
     def _write(self, conn, batch: _Batch, last_id: int) -> None:
         database.upsert(
