@@ -28,7 +28,7 @@ def _nice_max(value: int) -> int:
     return value
 
 
-def _label(text: str, limit: int = 22) -> str:
+def _label(text: str, limit: int = 28) -> str:
     text = text.replace("_", " ")
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -37,7 +37,7 @@ def hbar(rows: Sequence[Tuple[str, str, Optional[int]]], title: str, color: str 
     """Horizontal bars for categories: (label, shown text, value or None when hidden)."""
     if not rows:
         return f'<p class="empty">No data for {escape(title.lower())} in this range.</p>'
-    bar_h, gap, left, right = 22, 8, 170, 60
+    bar_h, gap, left, right = 22, 8, 200, 60
     height = len(rows) * (bar_h + gap) + 10
     top = _nice_max(max([v for _, _, v in rows if v is not None] + [1]))
     span = width - left - right
@@ -116,6 +116,7 @@ def lines(series: List[Tuple[str, List[Tuple[str, Optional[int]]]]], title: str,
             y = top_pad + plot_h * (1 - value / top)
             path.append(("L" if pen_down else "M") + f"{x:.1f},{y:.1f}")
             pen_down = True
+            parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{color}"><title>{escape(name)}: {value}</title></circle>')
         if path:
             parts.append(f'<path d="{" ".join(path)}" fill="none" stroke="{color}" stroke-width="2.2"/>')
         ly = top_pad + 6 + index * 20
