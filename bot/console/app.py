@@ -65,7 +65,7 @@ def create_app(config: ConsoleConfig, name: str = "senales_console") -> Sanic:
     transcripts = Transcripts(tracker, analytics, config.retention_days)
     refresher = Refresher(tracker, analytics)
     last_refresh = {"at": 0.0}
-    templates = jinja2.Environment(loader=jinja2.FileSystemLoader(str(HERE / "templates")), autoescape=True)
+    templates = template_environment()
     app.static("/static", str(HERE / "static"))
 
     def render(template: str, request: Request, http_status: int = 200, **context):
@@ -178,17 +178,7 @@ def create_app(config: ConsoleConfig, name: str = "senales_console") -> Sanic:
         if error:
             return filter_error(request, error, "overview")
         data, channels = built
-        s = data.series
-        page_charts = {
-            "volume": charts.columns(s["conversations_over_time"].rows(), "Conversations over time"),
-            "topics": charts.hbar(s["topics"].rows(), "Topics", charts.PALETTE[4]),
-            "languages": charts.hbar(s["languages"].rows(), "Languages", charts.PALETTE[1]),
-            "channels": charts.hbar(s["channels"].rows(), "Channels", charts.PALETTE[2]),
-            "escalations": charts.hbar(s["escalations"].rows(), "Escalations", charts.PALETTE[3]),
-            "mid_form": charts.hbar(s["ended_mid_form"].rows(), "Ended mid-form", charts.PALETTE[6]),
-        }
-        return render("overview.html", request, active="overview", o=data, charts=page_charts, channels=channels,
-                      f=data.filters, query=urlencode(data.filters.as_query()))
+        return render("overview.html", request, active="overview", **overview_context(data, channels))
 
     @app.get("/offers")
     async def offers(request: Request):
@@ -286,6 +276,24 @@ def create_app(config: ConsoleConfig, name: str = "senales_console") -> Sanic:
         return response.redirect(f"/conversations/{key}")
 
     return app
+
+
+def overview_context(data: report.Overview, channels) -> dict:
+    """What overview.html needs: the suppressed overview and its charts as SVG strings."""
+    s = data.series
+    page_charts = {
+        "volume": charts.columns(s["conversations_over_time"].rows(), "Conversations over time"),
+        "topics": charts.hbar(s["topics"].rows(), "Topics", charts.PALETTE[4]),
+        "languages": charts.hbar(s["languages"].rows(), "Languages", charts.PALETTE[1]),
+        "channels": charts.hbar(s["channels"].rows(), "Channels", charts.PALETTE[2]),
+        "escalations": charts.hbar(s["escalations"].rows(), "Escalations", charts.PALETTE[3]),
+        "mid_form": charts.hbar(s["ended_mid_form"].rows(), "Ended mid-form", charts.PALETTE[6]),
+    }
+    return {"o": data, "charts": page_charts, "channels": channels, "f": data.filters, "query": urlencode(data.filters.as_query())}
+
+
+def template_environment() -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(HERE / "templates")), autoescape=True)
 
 
 def _is_key(key: str) -> bool:
