@@ -117,7 +117,14 @@ def engine(url: str) -> Engine:
 
 
 def create_tables(analytics_engine: Engine) -> None:
-    metadata.create_all(analytics_engine)
+    """Create missing tables; two processes starting at once may race, and the loser retries."""
+    for attempt in range(3):
+        try:
+            metadata.create_all(analytics_engine)
+            return
+        except (sa.exc.OperationalError, sa.exc.ProgrammingError, sa.exc.IntegrityError):
+            if attempt == 2:
+                raise
 
 
 def create_events_table(tracker_engine: Engine) -> None:

@@ -52,6 +52,15 @@ def set_meta(conn, name: str, value: str) -> None:
     database.upsert(conn, meta, [{"name": name, "value": value}], ["name"], replace_columns=["value"])
 
 
+def _lock_mark(conn) -> int:
+    """Take the write lock on the high-water mark (row lock on PostgreSQL, the write lock on
+    SQLite) and read it: two refreshers can never fold the same events."""
+    if get_meta(conn, HIGH_WATER_MARK) is None:
+        database.upsert(conn, meta, [{"name": HIGH_WATER_MARK, "value": "0"}], ["name"])
+    conn.execute(meta.update().where(meta.c.name == HIGH_WATER_MARK).values(value=meta.c.value))
+    return int(get_meta(conn, HIGH_WATER_MARK) or 0)
+
+
 def sender_salt(conn) -> bytes:
     """A random key made once per database: pseudonyms cannot be recomputed from a phone number list."""
     value = get_meta(conn, SALT)
@@ -116,7 +125,10 @@ class Refresher:
                 ).fetchall()
             if not rows:
                 break
-            self._fold(rows, salt)
+            if not self._fold(rows, salt, result.high_water_mark):
+                # Another refresher (console, purge, a cron job) moved the mark first: start from its mark.
+                result.high_water_mark = self.high_water_mark()
+                continue
             result.events_read += len(rows)
             result.batches += 1
             result.high_water_mark = rows[-1].id
@@ -124,17 +136,21 @@ class Refresher:
         return result
 
     # -- one batch -----------------------------------------------------------------------------
-    def _fold(self, rows, salt: bytes) -> None:
+    def _fold(self, rows, salt: bytes, expected_mark: int) -> bool:
+        """Fold one batch; False (nothing written) when the mark is no longer ``expected_mark``."""
         batch = _Batch()
         keys = {}
         for row in rows:
             if row.sender_id not in keys:
                 keys[row.sender_id] = pseudonym(salt, row.sender_id)
         with self.analytics.begin() as conn:
+            if _lock_mark(conn) != expected_mark:
+                return False
             self._load_states(conn, batch, set(keys.values()))
             for row in rows:
                 self._event(batch, keys[row.sender_id], row)
             self._write(conn, batch, rows[-1].id)
+        return True
 
     def _load_states(self, conn, batch: _Batch, sender_keys: Set[str]) -> None:
         key_list = list(sender_keys)

@@ -102,3 +102,19 @@ def test_parse_duration():
         except ValueError:
             continue
         raise AssertionError(f"{bad!r} accepted")
+
+
+def test_two_refreshers_at_once_never_count_an_event_twice(tmp_path):
+    import threading
+
+    engine = _engines(tmp_path, "race.db")
+    reference = _engines(tmp_path, "reference.db")
+    for e in (engine, reference):
+        synthetic.fill(e, 8000, seed=17, end=NOW)
+    Refresher(reference, reference).run()
+    workers = [threading.Thread(target=lambda: Refresher(engine, engine, batch_size=500).run()) for _ in range(3)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    assert _csv(engine, include_demo=True) == _csv(reference, include_demo=True)
