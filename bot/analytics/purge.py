@@ -46,6 +46,8 @@ def purge_older_than(tracker: Engine, analytics: Engine, age: timedelta, now: fl
     cutoff = (now or time.time()) - age.total_seconds()
     mark = refreshed.high_water_mark
     with tracker.begin() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("PRAGMA secure_delete = ON")
         # Never delete an event the aggregates have not seen (id above the mark).
         result = conn.execute(events.delete().where(events.c.timestamp < cutoff, events.c.id <= mark))
     return PurgeResult(deleted=result.rowcount or 0, refreshed=refreshed.events_read)
@@ -55,6 +57,8 @@ def delete_sender(tracker: Engine, analytics: Engine, sender_id: str) -> int:
     """Remove every raw event of ``sender_id``; returns how many were deleted."""
     Refresher(tracker, analytics).run()
     with tracker.begin() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("PRAGMA secure_delete = ON")  # overwrite the freed pages, not just unlink them
         deleted = conn.execute(events.delete().where(events.c.sender_id == sender_id)).rowcount or 0
     database.create_tables(analytics)
     with analytics.begin() as conn:
