@@ -187,6 +187,7 @@ def browser():
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(driver_path), options=options)
     driver.set_page_load_timeout(60)
+    driver.implicitly_wait(5)  # elements of a page still loading after a click
     yield driver
     driver.quit()
 
@@ -194,10 +195,22 @@ def browser():
 def _shot(driver, name):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"console-{name}.png"
-    height = driver.execute_script("return document.documentElement.scrollHeight")
+    driver.set_window_size(1280, 900)  # measure the page, not the last window
+    height = driver.execute_script("return document.body.scrollHeight")
     driver.set_window_size(1280, max(900, min(int(height) + 40, 4000)))
     driver.save_screenshot(str(path))
     return path
+
+
+def _submit(driver, button):
+    """Click a submit button and wait until the next page has replaced this one."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as EC
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    old = driver.find_element(By.TAG_NAME, "html")
+    button.click()
+    WebDriverWait(driver, 20).until(EC.staleness_of(old))
 
 
 def _login(driver, base, password):
@@ -247,7 +260,7 @@ def test_staff_walkthrough_in_chromium(console, browser):
     assert story == STORY, "shown as text, markup and all, not run"
     assert "&lt;script&gt;" in driver.page_source
     driver.find_element(By.NAME, "note").send_keys("Called the school counselor <i>today</i>")
-    driver.find_element(By.CSS_SELECTOR, "button[value='0']").click()
+    _submit(driver, driver.find_element(By.CSS_SELECTOR, "button[value='0']"))
     assert "Called the school counselor <i>today</i>" in driver.find_element(By.CSS_SELECTOR, ".note-item").text
     _shot(driver, "report")
     audit = [json.loads(line) for line in open(console["env"]["SENALES_REPORTS_AUDIT_LOG"], encoding="utf-8")]
@@ -268,6 +281,9 @@ def test_staff_walkthrough_in_chromium(console, browser):
     body = driver.find_element(By.CSS_SELECTOR, ".transcript").text
     assert "<script>alert('pwned')</script>" in body and "520-555-0100" not in body and "[phone]" in body
     assert not driver.find_elements(By.CSS_SELECTOR, ".transcript script")
+    driver.find_element(By.CSS_SELECTOR, "input[value='needs-follow-up']").click()
+    _submit(driver, driver.find_element(By.XPATH, "//button[text()='Save tags']"))
+    assert driver.find_element(By.CSS_SELECTOR, "input[value='needs-follow-up']").is_selected()
     _shot(driver, "transcript")
 
     driver.get(base + "/?from=2026-02-30")
