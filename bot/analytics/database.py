@@ -112,6 +112,9 @@ def engine(url: str) -> Engine:
         kwargs = {"future": True}
         if url.startswith("sqlite"):
             kwargs["connect_args"] = {"timeout": 30}
+        elif url.startswith("postgresql"):
+            # Upserts of thousands of aggregate rows: one round trip per page, not per row.
+            kwargs.update(executemany_mode="values_plus_batch", executemany_values_page_size=5000, executemany_batch_page_size=1000)
         _ENGINES[url] = sa.create_engine(url, **kwargs)
     return _ENGINES[url]
 
