@@ -122,6 +122,13 @@ def test_pages_need_a_login_and_cookies_are_httponly_and_samesite(console):
     assert client.get("/")[0] == 200
 
 
+def test_login_never_redirects_to_another_site(console):
+    client = _Client(console["base"])
+    status, headers, _ = client.post("/login", {"csrf": client.csrf("/login"), "username": USER, "password": PASSWORD,
+                                                "next": "//evil.example/phish"})
+    assert status == 302 and headers["Location"] == "/"
+
+
 def test_forms_without_the_csrf_token_are_refused(console):
     client = _Client(console["base"])
     client.login()
@@ -154,6 +161,10 @@ def test_bad_filters_get_a_clear_message_and_injection_goes_nowhere(console):
     assert status == 400 and "channel name has only letters" in body and "DROP TABLE" not in body
     status, _, body = client.get("/export.csv?language=<script>")
     assert status == 400 and "<script>" not in body
+    status, _, body = client.get("/reports/%3Cscript%3Ealert(1)%3C%2Fscript%3E")
+    assert status == 404 and "<script>" not in body
+    status, _, body = client.get("/conversations/' OR 1=1 --".replace(" ", "%20"))
+    assert status == 404
     with console["engine"].connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(database.events)).scalar() > 20000
 
