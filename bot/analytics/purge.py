@@ -54,8 +54,11 @@ def purge_older_than(tracker: Engine, analytics: Engine, age: timedelta, now: fl
 
 
 def delete_sender(tracker: Engine, analytics: Engine, sender_id: str) -> int:
-    """Remove every raw event of ``sender_id``; returns how many were deleted."""
-    Refresher(tracker, analytics).run()
+    """Remove every raw event of ``sender_id``; returns how many were deleted.
+
+    The refresh before it takes even the newest events (no settle time): the conversation being
+    deleted just happened, and its counts must be folded before its events go."""
+    Refresher(tracker, analytics, settle_seconds=0).run()
     with tracker.begin() as conn:
         if conn.dialect.name == "sqlite":
             conn.exec_driver_sql("PRAGMA secure_delete = ON")  # overwrite the freed pages, not just unlink them

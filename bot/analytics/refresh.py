@@ -27,6 +27,7 @@ HIGH_WATER_MARK = "last_event_id"
 SALT = "sender_salt"
 FALLBACK_INTENT = "nlu_fallback"
 DANGER_PREFIX = "danger_"
+POSTGRES_SETTLE_SECONDS = 30.0
 SLOTS_READ = ("offer_risk", "offer_flags", "offer_text", "report_app", "report_case_code")
 
 
@@ -101,8 +102,12 @@ class _Batch:
 
 
 class Refresher:
-    def __init__(self, tracker_engine: Engine, analytics_engine: Engine, batch_size: int = 20000):
-        self.tracker, self.analytics, self.batch_size = tracker_engine, analytics_engine, batch_size
+    def __init__(self, tracker_engine: Engine, analytics_engine: Engine, batch_size: int = 20000,
+                 settle_seconds: Optional[float] = None, now=time.time):
+        self.tracker, self.analytics, self.batch_size, self.now = tracker_engine, analytics_engine, batch_size, now
+        if settle_seconds is None:
+            settle_seconds = POSTGRES_SETTLE_SECONDS if tracker_engine.dialect.name == "postgresql" else 0.0
+        self.settle_seconds = settle_seconds
         database.create_tables(self.analytics)
 
     def high_water_mark(self) -> int:
@@ -123,6 +128,7 @@ class Refresher:
                     .order_by(events.c.id)
                     .limit(self.batch_size)
                 ).fetchall()
+            rows = self._settled(rows)
             if not rows:
                 break
             if not self._fold(rows, salt, result.high_water_mark):
@@ -134,6 +140,23 @@ class Refresher:
             result.high_water_mark = rows[-1].id
         result.seconds = time.perf_counter() - started
         return result
+
+    def _settled(self, rows):
+        """Stop before the first event younger than the settle time.
+
+        With several Rasa instances on PostgreSQL, ids come from a sequence and a transaction
+        holding a lower id may commit after a higher one is visible; the mark would then skip it
+        for ever. Events are saved right after they happen, so waiting until the newest event
+        read is ``settle_seconds`` old lets such a straggler land first. SQLite has one writer at
+        a time, so its ids are already in commit order (settle 0).
+        """
+        if not self.settle_seconds:
+            return rows
+        cutoff = self.now() - self.settle_seconds
+        for index, row in enumerate(rows):
+            if (row.timestamp or 0.0) >= cutoff:
+                return rows[:index]
+        return rows
 
     # -- one batch -----------------------------------------------------------------------------
     def _fold(self, rows, salt: bytes, expected_mark: int) -> bool:

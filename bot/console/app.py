@@ -31,6 +31,7 @@ HERE = Path(__file__).resolve().parent
 COOKIE = "senales_console"
 PRE_COOKIE = "senales_login_csrf"
 REFRESH_EVERY_SECONDS = 60
+LANGUAGE_NAMES = {"en": "English", "es": "Spanish"}
 
 
 @dataclass
@@ -284,7 +285,8 @@ def overview_context(data: report.Overview, channels) -> dict:
     page_charts = {
         "volume": charts.columns(s["conversations_over_time"].rows(), "Conversations over time"),
         "topics": charts.hbar(s["topics"].rows(), "Topics", charts.PALETTE[4]),
-        "languages": charts.hbar(s["languages"].rows(), "Languages", charts.PALETTE[1]),
+        "languages": charts.hbar([(LANGUAGE_NAMES.get(label, label), text, value) for label, text, value in s["languages"].rows()],
+                                 "Languages", charts.PALETTE[1]),
         "channels": charts.hbar(s["channels"].rows(), "Channels", charts.PALETTE[2]),
         "escalations": charts.hbar(s["escalations"].rows(), "Escalations", charts.PALETTE[3]),
         "mid_form": charts.hbar(s["ended_mid_form"].rows(), "Ended mid-form", charts.PALETTE[6]),

@@ -118,3 +118,15 @@ def test_two_refreshers_at_once_never_count_an_event_twice(tmp_path):
     for w in workers:
         w.join()
     assert _csv(engine, include_demo=True) == _csv(reference, include_demo=True)
+
+
+def test_settle_time_holds_back_the_newest_events_until_they_are_old_enough(tmp_path):
+    engine = _engines(tmp_path, "settle.db")
+    synthetic.fill(engine, 1500, seed=23, end=NOW)
+    with engine.connect() as conn:
+        newest = conn.execute(sa.select(sa.func.max(database.events.c.timestamp))).scalar()
+        total = conn.execute(sa.select(sa.func.count()).select_from(database.events)).scalar()
+    held = Refresher(engine, engine, settle_seconds=60, now=lambda: newest + 30).run()
+    assert 0 < held.events_read < total
+    rest = Refresher(engine, engine, settle_seconds=60, now=lambda: newest + 61).run()
+    assert held.events_read + rest.events_read == total
