@@ -4,8 +4,14 @@ Classifies with the real trained model, which includes the phrase safety net
 (bot/rasa_plugins/danger_safety_net.py), exactly as the Rasa server does. A message counts as
 escalated when its intent is any danger_* intent; the type is reported but not required to match
 (any danger reply gives 911 and a hotline). Sets, none used for training:
-  benchmarks/data/danger.jsonl       danger messages per language (target recall ≥ 98%)
-  benchmarks/data/not_danger.jsonl   idioms, jokes, topic questions, offers (target ≤ 1% escalated)
+  benchmarks/data/danger.jsonl       danger messages per language (target recall ≥ 98%). The
+                                     development set: phrase rules were widened after reading
+                                     its misses, so its recall flatters the rules.
+  benchmarks/data/danger_fresh.jsonl the blind set: written by someone who saw neither the rules
+                                     nor the training data, and never used to tune either. Its
+                                     recall is the honest figure.
+  benchmarks/data/not_danger.jsonl, not_danger_fresh.jsonl
+                                     idioms, jokes, topic questions, everyday texts (≤ 1% escalated)
   ../shared/data/sms_spam_collection.tsv  the 4,827 real `ham` SMS (target ≤ 0.5% escalated)
 
     python benchmarks/danger.py [--model models/senales.tar.gz] [--sms PATH] [--check]
@@ -65,8 +71,11 @@ def main(argv=None) -> int:
         print(f"✘ no model at {args.model}: run `make train`", file=sys.stderr)
         return 1
 
-    danger = load_jsonl(ROOT / "benchmarks" / "data" / "danger.jsonl")
-    not_danger = load_jsonl(ROOT / "benchmarks" / "data" / "not_danger.jsonl")
+    data = ROOT / "benchmarks" / "data"
+    danger = [dict(r, set="dev") for r in load_jsonl(data / "danger.jsonl")]
+    danger += [dict(r, set="blind") for r in load_jsonl(data / "danger_fresh.jsonl")]
+    not_danger = [dict(r, set="dev") for r in load_jsonl(data / "not_danger.jsonl")]
+    not_danger += [dict(r, set="blind") for r in load_jsonl(data / "not_danger_fresh.jsonl")]
     ham = load_ham(args.sms) if args.sms.exists() else []
     texts = [r["text"] for r in danger] + [r["text"] for r in not_danger] + ham
     print(f"Classifying {len(texts)} messages with {args.model.name}…", flush=True)
@@ -77,20 +86,22 @@ def main(argv=None) -> int:
 
     ok = True
     print(f"\n{'set':<34}{'n':>6}{'escalated':>11}{'rate':>9}   target")
-    for language in ("en", "es"):
-        rows = [(r, res) for r, res in zip(danger, d_res) if r["language"] == language]
-        hits = sum(res[0].startswith("danger_") for _, res in rows)
-        net = sum(res[0].startswith("danger_") and res[1] for _, res in rows)
-        rate = hits / len(rows)
-        ok &= rate >= TARGETS["recall"]
-        print(f"{'danger (' + language + ') recall':<34}{len(rows):>6}{hits:>11}{rate:>9.1%}   ≥ {TARGETS['recall']:.0%}  (safety net decided {net})")
-        same_type = sum(res[0] == "danger_" + r["danger_type"] for r, res in rows)
-        print(f"{'  … with the exact danger type':<34}{'':>6}{same_type:>11}{same_type / len(rows):>9.1%}")
-    for language in ("en", "es"):
-        rows = [(r, res) for r, res in zip(not_danger, n_res) if r["language"] == language]
-        false = sum(res[0].startswith("danger_") for _, res in rows)
-        ok &= false / len(rows) <= TARGETS["idioms"]
-        print(f"{'idioms/jokes/questions (' + language + ')':<34}{len(rows):>6}{false:>11}{false / len(rows):>9.1%}   ≤ {TARGETS['idioms']:.0%}")
+    for which in ("dev", "blind"):
+        for language in ("en", "es"):
+            rows = [(r, res) for r, res in zip(danger, d_res) if r["language"] == language and r["set"] == which]
+            hits = sum(res[0].startswith("danger_") for _, res in rows)
+            net = sum(res[0].startswith("danger_") and res[1] for _, res in rows)
+            rate = hits / len(rows)
+            ok &= rate >= TARGETS["recall"]
+            print(f"{f'danger {which} ({language}) recall':<34}{len(rows):>6}{hits:>11}{rate:>9.1%}   ≥ {TARGETS['recall']:.0%}  (safety net decided {net})")
+            same_type = sum(res[0] == "danger_" + r["danger_type"] for r, res in rows)
+            print(f"{'  … with the exact danger type':<34}{'':>6}{same_type:>11}{same_type / len(rows):>9.1%}")
+    for which in ("dev", "blind"):
+        for language in ("en", "es"):
+            rows = [(r, res) for r, res in zip(not_danger, n_res) if r["language"] == language and r["set"] == which]
+            false = sum(res[0].startswith("danger_") for _, res in rows)
+            ok &= false / len(rows) <= TARGETS["idioms"]
+            print(f"{f'not danger {which} ({language})':<34}{len(rows):>6}{false:>11}{false / len(rows):>9.1%}   ≤ {TARGETS['idioms']:.0%}")
     if ham:
         false = sum(res[0].startswith("danger_") for res in h_res)
         ok &= false / len(ham) <= TARGETS["ham"]
@@ -99,13 +110,13 @@ def main(argv=None) -> int:
         print(f"(SMS collection not found at {args.sms}; skipped)")
     print(f"\n{1000 * elapsed / len(texts):.1f} ms per message (model parse incl. safety net)")
 
-    missed = [(r["language"], r["danger_type"], r["text"], res[0]) for r, res in zip(danger, d_res) if not res[0].startswith("danger_")]
+    missed = [(r["set"], r["language"], r["danger_type"], r["text"], res[0]) for r, res in zip(danger, d_res) if not res[0].startswith("danger_")]
     if missed:
         print("\nMissed danger:")
         for m in missed[: args.show * 2]:
             print("  ", m)
-    false_alarms = [(r["language"], r.get("kind"), r["text"], res[0]) for r, res in zip(not_danger, n_res) if res[0].startswith("danger_")]
-    false_alarms += [("ham", "", t, res[0]) for t, res in zip(ham, h_res) if res[0].startswith("danger_")]
+    false_alarms = [(r["set"], r["language"], r.get("kind"), r["text"], res[0]) for r, res in zip(not_danger, n_res) if res[0].startswith("danger_")]
+    false_alarms += [("ham", "", "", t, res[0]) for t, res in zip(ham, h_res) if res[0].startswith("danger_")]
     if false_alarms:
         print("\nFalse escalations:")
         for f in false_alarms[: args.show * 2]:

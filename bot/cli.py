@@ -17,6 +17,7 @@ GROUPS: Mapping[str, str] = {
     "analytics": "bot.analytics.commands",
     "purge": "bot.analytics.purge_command",
     "staff": "bot.console.commands",
+    "telegram": "bot.channels.commands",
 }
 
 

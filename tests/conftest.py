@@ -50,10 +50,12 @@ class RunningAssistant:
     """
 
     def __init__(self, rasa: servers.ServerProcess, actions: servers.ServerProcess, port: int, db: Path,
-                 reports_env: dict, webhook_port: int):
+                 reports_env: dict, webhook_port: int, channels: dict = None, fake_bot_api=None):
         self.rasa, self.actions, self.port, self.db = rasa, actions, port, db
         self.reports_env, self.webhook_port = reports_env, webhook_port
         self.base = f"http://{servers.HOST}:{port}"
+        self.channels = channels or {}  # the test secrets in the Rasa server's credentials.yml
+        self.fake_bot_api = fake_bot_api
 
     def new_sender(self, prefix: str = "test") -> str:
         return f"{prefix}-{uuid.uuid4().hex[:10]}"
@@ -71,8 +73,9 @@ class RunningAssistant:
         with urllib.request.urlopen(url, timeout=30) as response:
             return json.loads(response.read())
 
-    def raw_post(self, path: str, body: bytes, content_type: str = "application/json"):
-        request = urllib.request.Request(f"{self.base}{path}", data=body, headers={"Content-Type": content_type}, method="POST")
+    def raw_post(self, path: str, body: bytes, content_type: str = "application/json", headers: dict = None):
+        headers = {"Content-Type": content_type, **(headers or {})}
+        request = urllib.request.Request(f"{self.base}{path}", data=body, headers=headers, method="POST")
         try:
             with urllib.request.urlopen(request, timeout=60) as response:
                 return response.status, response.read()
@@ -103,18 +106,44 @@ def assistant(tmp_path_factory) -> RunningAssistant:
         "SENALES_REPORTS_WEBHOOK_URL": f"http://{servers.HOST}:{webhook_port}/reports",
         "SENALES_REPORTS_WEBHOOK_SECRET": "test-webhook-secret",
     }
+    # SMS and Telegram channels with test secrets; Telegram talks to a fake Bot API on localhost.
+    from tests.fake_bot_api import FakeBotApi
+
+    fake_bot_api = FakeBotApi(servers.HOST).start()
+    channels = {
+        "twilio_auth_token": "test-twilio-auth-token",
+        "public_url": "https://senales.example.org",  # as if behind a TLS proxy
+        "telegram_token": fake_bot_api.token,
+        "telegram_secret": "test-telegram-secret-0123456789",
+        "channels_db": workdir / "channels.db",
+        "sender_key": "test-sender-key-" + "k" * 32,
+    }
+    credentials = yaml.safe_load((ROOT / "credentials.yml").read_text()) or {}
+    credentials["bot.channels.twilio_sms.TwilioSmsInput"] = {
+        "auth_token": channels["twilio_auth_token"], "public_url": channels["public_url"]}
+    credentials["bot.channels.telegram_bot.TelegramInput"] = {
+        "access_token": channels["telegram_token"], "secret_token": channels["telegram_secret"],
+        "api_url": fake_bot_api.url}
+    credentials_file = workdir / "credentials.yml"
+    credentials_file.write_text(yaml.safe_dump(credentials))
+    rasa_env = {**reports_env, "SENALES_SENDER_KEY": channels["sender_key"],
+                "SENALES_CHANNELS_DB": str(channels["channels_db"])}
+
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    rasa_log = ARTIFACTS / "rasa.log"
+    rasa_log.unlink(missing_ok=True)  # tests search this log for phone numbers: this run's only
     actions = servers.action_server(actions_port, ARTIFACTS / "actions.log", env=reports_env)
-    rasa = servers.rasa_server(rasa_port, ARTIFACTS / "rasa.log", endpoints=endpoints_file)
+    rasa = servers.rasa_server(rasa_port, rasa_log, endpoints=endpoints_file, credentials=credentials_file, env=rasa_env)
     actions.start()
     rasa.start()
     try:
         actions.wait_ready(timeout=120)
         rasa.wait_ready(timeout=300)
-        yield RunningAssistant(rasa, actions, rasa_port, db, reports_env, webhook_port)
+        yield RunningAssistant(rasa, actions, rasa_port, db, reports_env, webhook_port, channels, fake_bot_api)
     finally:
         rasa.stop()
         actions.stop()
+        fake_bot_api.stop()
 
 
 def _rendered(text: str) -> str:

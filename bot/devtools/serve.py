@@ -32,6 +32,10 @@ def main(argv=None) -> int:
     from bot.reports.crypto import ensure_local_key
 
     key_file = ensure_local_key()
+    # Channels replace phone numbers and chat ids with a keyed HMAC; locally the key lives in var/.
+    from bot.channels import identity
+
+    sender_key_file = identity.ensure_local_key()
     logs = VAR_DIR / "log"
     actions = servers.action_server(args.actions_port, logs / "actions.log")
     rasa = servers.rasa_server(args.port, logs / "rasa.log")
@@ -51,14 +55,18 @@ def main(argv=None) -> int:
         return 1
 
     rest = f"http://{servers.HOST}:{args.port}/webhooks/rest/webhook"
+    demo = f"http://{servers.HOST}:{args.port}/webhooks/demo/"
     print(
         f"""
 Señales is running.
+  Classroom demo page:     {demo}   (open it in a browser; works offline)
   Chat in this terminal:   make shell          (in another terminal; type "español" to switch)
   REST endpoint:           curl -s {rest} \\
                              -H 'Content-Type: application/json' -d '{{"sender": "demo", "message": "hola"}}'
   Logs:                    {logs.relative_to(ROOT)}/rasa.log, {logs.relative_to(ROOT)}/actions.log
   Reports key:             {key_file} (0600; staff read reports with `.venv/bin/bot reports list`)
+  Sender key:              {sender_key_file} (0600; pseudonymises phone numbers and chat ids)
+  SMS and Telegram:        /webhooks/sms/webhook, /webhooks/telegram/webhook (see README, "Channels")
   Staff console:           http://{servers.HOST}:{args.console_port}/   (first: `.venv/bin/bot staff add-user NAME`)
 Press Ctrl-C to stop.""",
         flush=True,

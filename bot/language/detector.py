@@ -73,7 +73,9 @@ class LanguageDetector:
             return LanguageDecision(explicit, "explicit", 1.0)
 
         hits = {lang: sum(t in self._function[lang] for t in tokens) for lang in SUPPORTED_LANGUAGES}
-        if len(tokens) < self._min_words:
+        # Counted in distinct words: "hello hello hello…" (pasted or spammed) is as short as "hello",
+        # and the statistical model guesses wildly on one repeated word.
+        if len(set(tokens)) < self._min_words:
             strong = {lang for lang in SUPPORTED_LANGUAGES if any(t in self._strong[lang] for t in tokens)}
             if len(strong) == 1:
                 return LanguageDecision(strong.pop(), "strong_word", 0.9)

@@ -27,6 +27,17 @@ def rules() -> DangerRules:
         ("me apuntaron con un cuete", "weapon"),
         ("honestly i want to die", "self_harm"),
         ("YA NO QUIERO VIVIR", "self_harm"),
+        # Narrative families added after reading the development set's misses (own wording).
+        ("what is the most painless way to die", "self_harm"),
+        ("estoy pensando en dormirme y no despertar", "self_harm"),
+        ("the guy slashed my hand with a box cutter", "weapon"),
+        ("me cortaron la pierna con una navaja", "weapon"),
+        ("a white van has been idling across the street from my house since 9", "watched"),
+        ("they put a backpack in my trunk and said drive to tucson and dont stop", "in_progress"),
+        ("hay dos personas debajo del asiento", "in_progress"),
+        ("they kept my phone and id until i finish 2 more trips", "coerced"),
+        ("she said shed be back by friday. now its sunday", "friend_missing"),
+        ("mi primo mando su ubicacion y ya no contesta", "friend_missing"),
     ],
 )
 def test_plain_danger_is_caught(rules, text, danger_type):
@@ -42,6 +53,8 @@ def test_plain_danger_is_caught(rules, text, danger_type):
         "te voy a matar si no me invitas al cine jaja",
         "what happens if someone threatens you?", "q hago si me siguen escribiendo", "my phone is gonna die",
         "i cant find her number", "he is watching a movie", "",
+        "how to die in minecraft hardcore", "my nose is bleeding lol", "my coach says hes gonna kill us if we lose friday",
+        "that was so embarrassing i wanna die", "she shot me down again", "me quiero morir de la pena jaja",
     ],
 )
 def test_idioms_and_questions_are_not_danger(rules, text):

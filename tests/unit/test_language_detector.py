@@ -68,3 +68,8 @@ def test_garbage_never_raises(detector):
 @pytest.mark.parametrize("text, expected", [("eres la migra o q", "es"), ("are u the cops or what", "en")])
 def test_function_words_back_an_unsure_statistical_guess(detector, text, expected):
     assert detector.detect(text).language == expected
+
+
+def test_one_word_repeated_is_read_as_that_word(detector):
+    assert detector.detect("hello " * 800).language == "en"
+    assert detector.detect("jaja " * 300).language is None

@@ -1,0 +1,87 @@
+"""One teen message through Rasa, for the channels that answer on their own (SMS, Telegram, demo).
+
+Runs the message with a collecting output channel (the replies go back in the webhook response
+or to the Bot API afterwards), turns a crash inside the conversation into a polite apology
+instead of a 5xx, and afterwards reads the tracker once to learn two things the channel needs:
+the conversation's language (for the channel's own texts) and whether the teen just agreed to be
+written back for a report, the only case where their address is kept, encrypted.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Awaitable, Callable, Dict, List, Optional
+
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+
+from bot.channels import messages
+from bot.channels.state import ChannelState
+
+logger = logging.getLogger(__name__)
+
+CONSENT_SLOT = "report_contact_back"
+
+
+class AddressCipher:
+    """Encrypts reply addresses with the reports key (bot.reports.crypto), loaded on first use."""
+
+    def __init__(self) -> None:
+        self._cipher = None
+
+    def encrypt(self, channel: str, address: str) -> Optional[bytes]:
+        try:
+            if self._cipher is None:
+                from bot.reports.crypto import ReportCipher, load_key
+
+                self._cipher = ReportCipher(load_key())
+            return self._cipher.encrypt_json({"channel": channel, "address": address})
+        except Exception as error:  # never fall back to keeping it in clear
+            logger.warning("reply address not kept: reports key unavailable (%s)", type(error).__name__)
+            return None
+
+
+async def run_turn(
+    on_new_message: Callable[[UserMessage], Awaitable[Any]],
+    app: Any,
+    *,
+    text: str,
+    sender_id: str,
+    channel: str,
+    state: ChannelState,
+    metadata: Optional[Dict[str, Any]] = None,
+    reply_address: Optional[str] = None,
+    cipher: Optional[AddressCipher] = None,
+) -> List[Dict[str, Any]]:
+    """The replies to ``text`` (Rasa's collected message dicts), never an exception."""
+    collector = CollectingOutputChannel()
+    try:
+        await on_new_message(UserMessage(text, collector, sender_id, input_channel=channel, metadata=metadata))
+    except Exception:
+        logger.exception("%s message could not be handled", channel)
+        return [{"text": messages.text("apology", state.language(sender_id))}]
+    await _after_turn(app, sender_id, channel, state, reply_address, cipher)
+    return collector.messages
+
+
+async def _after_turn(app, sender_id, channel, state, reply_address, cipher) -> None:
+    try:
+        tracker = await app.ctx.agent.tracker_store.retrieve(sender_id)
+    except Exception:
+        logger.warning("%s: tracker not readable after the turn", channel)
+        return
+    if tracker is None:
+        return
+    state.set_language(sender_id, tracker.get_slot("language"))
+    if reply_address and cipher and _consented_this_turn(tracker):
+        token = cipher.encrypt(channel, reply_address)
+        if token:
+            state.save_reply_address(sender_id, channel, token)
+
+
+def _consented_this_turn(tracker) -> bool:
+    """True when this turn set ``report_contact_back`` to yes (the form resets it right after)."""
+    for event in reversed(tracker.events):
+        if getattr(event, "type_name", None) == "user":
+            return False
+        if getattr(event, "type_name", None) == "slot" and event.key == CONSENT_SLOT and event.value is True:
+            return True
+    return False

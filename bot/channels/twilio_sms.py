@@ -1,0 +1,173 @@
+"""SMS through Twilio: ``/webhooks/sms/webhook``, answered with TwiML in the webhook response.
+
+Rasa's built-in Twilio channel does not check X-Twilio-Signature, rewrites "¡" to "@", crashes on
+a missing Body, sends long replies whole and keeps the phone number as the sender id. Here:
+
+1. the signature is checked first (twilio's RequestValidator over the public URL Twilio called,
+   ``public_url`` / ``SENALES_PUBLIC_URL`` when behind a proxy); anything unsigned or forged gets
+   403 before it is read any further;
+2. each MessageSid is handled once (Twilio retries when we are slow);
+3. STOP and the other opt-out words are recorded and confirmed once; after that nothing is sent
+   until START; HELP/AYUDA give the help text with the emergency numbers;
+4. the phone number becomes a keyed HMAC (bot.channels.identity) before Rasa sees anything;
+5. replies are split into SMS-sized messages (bot.channels.splitting), buttons become numbered
+   options and "1", "2"... map back to the payloads we sent.
+"""
+from __future__ import annotations
+
+import logging
+import urllib.parse
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+
+from rasa.core.channels.channel import InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from twilio.request_validator import RequestValidator
+from twilio.twiml.messaging_response import MessagingResponse
+
+from bot.channels import inbound, keywords, messages, settings, splitting
+from bot.channels.identity import SenderIds
+from bot.channels.ratelimit import RateLimiter
+from bot.channels.state import ChannelState, SQLiteChannelState
+from bot.channels.turns import AddressCipher, run_turn
+
+logger = logging.getLogger(__name__)
+
+CHANNEL = "sms"
+MAX_BODY_BYTES = 64 * 1024
+
+
+def twiml(texts: List[str]) -> HTTPResponse:
+    reply = MessagingResponse()
+    for text in texts:
+        reply.message(text)
+    return response.text(str(reply), content_type="application/xml; charset=utf-8")
+
+
+def form_params(body: bytes) -> Dict[str, str]:
+    """The form fields Twilio posts (lenient: bad UTF-8 becomes U+FFFD, odd bodies give {})."""
+    try:
+        pairs = urllib.parse.parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True)
+    except ValueError:
+        return {}
+    return dict(pairs)
+
+
+def render(reply: Dict[str, Any], language: Optional[str]) -> List[str]:
+    """One Rasa reply as SMS texts: the text, then numbered options for its buttons."""
+    text = reply.get("text") or ""
+    buttons = reply.get("buttons") or []
+    if buttons:
+        options = "\n".join(f"{i}. {b.get('title', '')}" for i, b in enumerate(buttons, start=1))
+        text = f"{text}\n\n{messages.text('options_hint', language)}\n{options}" if text else options
+    return splitting.split_sms(text)
+
+
+class TwilioSmsInput(InputChannel):
+    @classmethod
+    def name(cls) -> Text:
+        return CHANNEL
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "TwilioSmsInput":
+        credentials = credentials or {}
+        return cls(
+            auth_token=settings.setting(credentials, "auth_token", settings.TWILIO_AUTH_TOKEN),
+            public_url=settings.setting(credentials, "public_url", settings.PUBLIC_URL),
+            rate_limit=int(credentials.get("rate_limit_per_minute") or 20),
+            max_input_chars=int(credentials.get("max_input_chars") or inbound.MAX_INPUT_CHARS),
+        )
+
+    def __init__(self, auth_token: Optional[str], public_url: Optional[str] = None, rate_limit: int = 20,
+                 max_input_chars: int = inbound.MAX_INPUT_CHARS, state: Optional[ChannelState] = None,
+                 sender_ids: Optional[SenderIds] = None) -> None:
+        self.validator = RequestValidator(auth_token) if auth_token else None
+        self.public_url = public_url.rstrip("/") if public_url else None
+        self.max_input_chars = max_input_chars
+        self.sender_ids = sender_ids or SenderIds.from_env()  # production: no key, no start
+        self.state = state or SQLiteChannelState.from_env()
+        self.limiter = RateLimiter(rate_limit, 60.0)
+        self.cipher = AddressCipher()
+        if not self.validator:
+            logger.warning("SMS channel has no Twilio auth token: it refuses every request")
+
+    def signed_url(self, request: Request) -> str:
+        if not self.public_url:
+            return request.url
+        query = f"?{request.query_string}" if request.query_string else ""
+        return f"{self.public_url}{request.path}{query}"
+
+    def verified(self, request: Request, params: Dict[str, str]) -> bool:
+        signature = request.headers.get("X-Twilio-Signature", "")
+        if not self.validator or not signature:
+            return False
+        try:
+            return bool(self.validator.validate(self.signed_url(request), params, signature))
+        except Exception:  # a malformed URL or header is a failed check, not a crash
+            return False
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok", "configured": bool(self.validator)})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            body = request.body or b""
+            params = form_params(body) if len(body) <= MAX_BODY_BYTES else {}
+            if not self.verified(request, params):
+                return response.text("forbidden", status=403)
+            address = params.get("From", "").strip()
+            if not address:
+                return response.text("missing From", status=400)
+            message_id = params.get("MessageSid") or params.get("SmsMessageSid") or ""
+            if message_id and not self.state.first_time(CHANNEL, message_id):
+                return twiml([])  # a retry: the first delivery was answered
+            sender_id = self.sender_ids.sender_id(CHANNEL, address)
+            texts = await self.handle(on_new_message, request.app, sender_id, address, params)
+            return twiml(texts)
+
+        return webhook
+
+    async def handle(self, on_new_message, app, sender_id: str, address: str, params: Dict[str, str]) -> List[str]:
+        raw = params.get("Body") or ""
+        word = keywords.keyword(raw)
+        language = self.state.language(sender_id)
+        if word == "opt_out":
+            if self.state.opted_out(sender_id):
+                return []
+            self.state.set_opted_out(sender_id, True)
+            return splitting.split_sms(messages.text("stopped", language))
+        if word == "opt_in" and self.state.opted_out(sender_id):
+            self.state.set_opted_out(sender_id, False)
+            return splitting.split_sms(messages.text("started", language))
+        if self.state.opted_out(sender_id):
+            return []
+        verdict = self.limiter.check(sender_id)
+        if verdict != "ok":
+            return splitting.split_sms(messages.text("rate_limited", language)) if verdict == "warn" else []
+        if word in ("help_en", "help_es"):
+            return splitting.split_sms(messages.text("help", word[-2:]))
+
+        text, was_cut = inbound.prepare(raw, self.max_input_chars)
+        if not text:
+            return splitting.split_sms(messages.text("no_text", language))
+        payload = inbound.chosen_payload(raw, self.state.buttons(sender_id))
+        replies = await run_turn(
+            on_new_message, app, text=payload or text, sender_id=sender_id, channel=CHANNEL,
+            state=self.state, reply_address=address, cipher=self.cipher,
+        )
+        language = self.state.language(sender_id)
+        out: List[str] = []
+        if was_cut:
+            out.extend(splitting.split_sms(messages.text("too_long", language, limit=self.max_input_chars)))
+        offered: Dict[str, str] = {}
+        for reply in replies:
+            if reply.get("buttons"):
+                offered = inbound.numbered_buttons(reply["buttons"])
+            out.extend(render(reply, language))
+        self.state.set_buttons(sender_id, offered)
+        return out
