@@ -56,12 +56,12 @@ def today() -> date:
 
 
 def _parse_day(value: str, label: str) -> date:
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise FilterError(f"The {label} date must look like 2026-11-27 (year-month-day).")
     try:
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            raise ValueError
         return date.fromisoformat(value)
     except ValueError:
-        raise FilterError(f"The {label} date must look like 2026-11-27 (year-month-day).") from None
+        raise FilterError(f"The {label} date {value} is not a day of the calendar (check the month and the day).") from None
 
 
 def parse(params: Mapping[str, str], default_days: int = 30, now: Optional[date] = None) -> Filters:

@@ -14,7 +14,8 @@ def test_defaults_to_the_last_thirty_days_without_demos():
 
 
 @pytest.mark.parametrize("params, message", [
-    ({"from": "2026-13-45"}, "start date must look like 2026-11-27"),
+    ({"from": "2026-13-45"}, "start date 2026-13-45 is not a day of the calendar"),
+    ({"from": "27/11/2026"}, "start date must look like 2026-11-27"),
     ({"to": "yesterday"}, "end date must look like"),
     ({"from": "2026-11-20", "to": "2026-11-01"}, "start date is after the end date"),
     ({"from": "2020-01-01", "to": "2026-01-01"}, "at most"),
