@@ -227,6 +227,8 @@ class Refresher:
             if entity.get("entity") == "language" and entity.get("value") in ("en", "es"):
                 state["language"] = entity["value"]
         state["channel"] = str(data.get("input_channel") or state.get("channel") or "unknown")[:64]
+        if (data.get("metadata") or {}).get("demo") is True:
+            state["demo"] = 1  # the classroom demo page marks its messages too, not only its sender ids
         if not state["conv_key"]:
             self._start_conversation(batch, state, ts)
         conv = batch.conversations[state["conv_key"]]

@@ -55,7 +55,17 @@ def test_demo_senders_are_left_out_unless_asked_for(tmp_path):
         conn.execute(database.events.insert(), rows)
     Refresher(engine, engine).run()
     assert _csv(engine) == without
-    assert _csv(engine, include_demo=True) != without
+    with_demo = _csv(engine, include_demo=True)
+    assert with_demo != without
+    marked = synthetic.conversation(__import__("random").Random(2), "classroom-tablet-3", NOW - 1800, "es", "demo")
+    for row in marked:
+        if row["type_name"] == "user":
+            row["data"] = row["data"].replace('"input_channel"', '"metadata": {"demo": true}, "input_channel"')
+    with engine.begin() as conn:
+        conn.execute(database.events.insert(), marked)
+    Refresher(engine, engine).run()
+    assert _csv(engine) == without, "a message marked demo leaves its conversation out too"
+    assert _csv(engine, include_demo=True) != with_demo
 
 
 def test_purge_deletes_old_raw_events_and_keeps_every_count(tmp_path):
