@@ -11,7 +11,7 @@ RASA         := $(RASA_ENV) $(PY) -m rasa
 BOOTSTRAP    := pip==24.2 setuptools==70.3.0 wheel==0.45.1
 
 .DEFAULT_GOAL := help
-.PHONY: help install train run shell validate test test-unit test-stories benchmark-nlu benchmark-danger benchmark-offers benchmarks lock clean
+.PHONY: help install train run shell validate test test-unit test-stories benchmark-nlu benchmark-danger benchmark-offers benchmark-analytics benchmarks lock clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -37,7 +37,7 @@ install: $(STAMP) ## create .venv and install the locked packages (only when the
 train: $(STAMP) ## train the model if data, domain, config or NLU code changed
 	@$(RASA_ENV) $(PY) -m bot.devtools.train
 
-run: train ## run the assistant on localhost (embedded default: SQLite, in-memory locks)
+run: train ## run the assistant and the staff console on localhost (embedded default: SQLite, in-memory locks)
 	@$(PY) -m bot.devtools.serve
 
 shell: $(STAMP) ## chat in the terminal with the assistant that `make run` started
@@ -68,7 +68,10 @@ benchmark-danger: train ## danger recall, false escalations on idioms and real S
 benchmark-offers: $(STAMP) ## offer checker recall, false alarms and speed
 	@$(PY) benchmarks/offers.py
 
-benchmarks: benchmark-nlu benchmark-danger benchmark-offers ## all benchmarks
+benchmark-analytics: $(STAMP) ## analytics refresh (full vs incremental) and overview render, 10k and 1M events, SQLite and PostgreSQL
+	@$(PY) benchmarks/analytics.py
+
+benchmarks: benchmark-nlu benchmark-danger benchmark-offers benchmark-analytics ## all benchmarks
 
 lock: $(PY) ## re-resolve the dependencies from pyproject.toml into requirements.lock
 	@$(PY) -m pip install --quiet $(BOOTSTRAP) && $(PY) -m pip install --quiet -e '.[test]' && \

@@ -1,6 +1,7 @@
 """The ``bot`` command: ``bot <group> <command> [options]``.
 
-Each group is a module with ``HELP``, ``add_arguments(subparsers)`` and ``run(args) -> int``;
+Each group is a module with ``HELP``, ``add_arguments(subparsers)`` and ``run(args) -> int``
+(a module with ``SINGLE_COMMAND = True`` gets its own parser instead of sub-commands);
 adding a group means adding one line to ``GROUPS``. Groups handle their own user errors (exit 1,
 one-line message), so a traceback here always means a bug.
 """
@@ -13,6 +14,9 @@ from typing import Mapping, Optional, Sequence
 
 GROUPS: Mapping[str, str] = {
     "reports": "bot.reports.commands",
+    "analytics": "bot.analytics.commands",
+    "purge": "bot.analytics.purge_command",
+    "staff": "bot.console.commands",
     "telegram": "bot.channels.commands",
 }
 
@@ -24,7 +28,10 @@ def build_parser(groups: Mapping[str, str] = GROUPS) -> argparse.ArgumentParser:
         module = importlib.import_module(module_name)
         group_parser = group_parsers.add_parser(name, help=module.HELP, description=module.HELP[0].upper() + module.HELP[1:] + ".")
         group_parser.set_defaults(group_module=module)
-        module.add_arguments(group_parser.add_subparsers(dest="command", metavar="COMMAND", required=True))
+        if getattr(module, "SINGLE_COMMAND", False):  # e.g. `bot purge --older-than 30d`: no sub-command
+            module.add_arguments(group_parser)
+        else:
+            module.add_arguments(group_parser.add_subparsers(dest="command", metavar="COMMAND", required=True))
     return parser
 
 

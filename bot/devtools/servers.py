@@ -141,6 +141,17 @@ def rasa_server(
     )
 
 
+def console_server(port: int, log_file: Path, env: Optional[Dict[str, str]] = None) -> ServerProcess:
+    """The staff console (bot.console): analytics and the report queue, on 127.0.0.1 only."""
+    return ServerProcess(
+        name="staff console",
+        command=[sys.executable, "-m", "bot.console", "--port", str(port)],
+        health_url=f"http://{HOST}:{port}/health",
+        log_file=log_file,
+        env=quiet_env(env),
+    )
+
+
 def post_json(url: str, payload: dict, timeout: float = 30) -> tuple:
     request = urllib.request.Request(
         url, data=json.dumps(payload).encode(), headers={"Content-Type": "application/json"}, method="POST"

@@ -16,7 +16,7 @@ from typing import List, Optional
 
 from bot.reports import clock, database
 
-ACTIONS = ("list", "show", "close", "export")
+ACTIONS = ("list", "show", "close", "export", "note", "transcript")
 
 
 def current_user() -> str:

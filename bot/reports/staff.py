@@ -27,6 +27,10 @@ class StaffAccess:
     def close(self, case_code: str, note: Optional[str] = None) -> Report:
         return self._one("close", case_code, lambda: self.store.close(case_code, note, by=self.who), "with note" if note else None)
 
+    def note(self, case_code: str, note: str) -> Report:
+        """Add a staff note without closing (the console's report page)."""
+        return self._one("note", case_code, lambda: self.store.add_note(case_code, note, by=self.who))
+
     def export(self, status: Optional[str] = None) -> List[dict]:
         reports = self.store.list(status)
         self.audit.record(

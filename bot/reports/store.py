@@ -151,6 +151,20 @@ class ReportStore:
             )
         return self.get(code)
 
+    def add_note(self, case_code: str, note: str, *, by: str = "staff") -> Report:
+        """Append an encrypted staff note and leave the status as it is."""
+        code = case_codes.normalize(case_code)
+        with database.transaction(self.conn):
+            row = self._row(code)
+            notes = list(self._notes(row))
+            if note and note.strip():
+                notes.append(StaffNote(at=clock.to_text(self.now()), by=by, note=note.strip()))
+                self.conn.execute(
+                    "UPDATE reports SET staff_notes_ciphertext = ? WHERE case_code = ?",
+                    (self.cipher.encrypt_json([n.__dict__ for n in notes]), code),
+                )
+        return self.get(code)
+
     # -- reading -----------------------------------------------------------------------------
     def get(self, case_code: str) -> Report:
         return self._report(self._row(case_codes.normalize(case_code)))
