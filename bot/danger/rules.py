@@ -13,13 +13,12 @@ from typing import Dict, List, Optional, Pattern, Tuple
 
 import yaml
 
-from bot.language.detector import normalize
+from bot.language.detector import normalize, squeeze_stretched
 
 RULES_DIR = Path(__file__).parent / "rules"
 LANGUAGES = ("en", "es")
 # Order matters when several types match: the most urgent answer wins.
 DANGER_TYPES = ("self_harm", "weapon", "in_progress", "friend_missing", "threat", "coerced", "watched")
-_REPEATS = re.compile(r"(.)\1{2,}")
 _APOSTROPHES = re.compile(r"['’`]")
 _SPACES = re.compile(r"\s+")
 
@@ -36,7 +35,7 @@ def prepare(text: str) -> str:
     """Lower case, no accents or apostrophes, letter runs cut to two, single spaces."""
     text = normalize(text)
     text = _APOSTROPHES.sub("", text)
-    text = _REPEATS.sub(r"\1\1", text)
+    text = squeeze_stretched(text)
     return _SPACES.sub(" ", text).strip()
 
 
@@ -69,10 +68,14 @@ class DangerRules:
         Used to overrule a classifier that escalated "me muero de risa": the idiom list is the
         one place that knows these are everyday speech.
         """
+        return self.has_idiom(text) and self.match(text) is None
+
+    def has_idiom(self, text: str) -> bool:
+        """True when the text holds a violent-sounding idiom ("me muero de risa")."""
         if not isinstance(text, str) or not text.strip():
             return False
         prepared = prepare(text)
-        return any(idiom.search(prepared) for idiom in self._idioms) and self.match(text) is None
+        return any(idiom.search(prepared) for idiom in self._idioms)
 
     def match(self, text: str) -> Optional[DangerMatch]:
         """The most urgent danger in the text, ignoring matches that sit inside an idiom."""

@@ -37,6 +37,14 @@ def normalize(text: str) -> str:
     return "".join(ch for ch in text if not unicodedata.combining(ch)).replace("’", "'")
 
 
+_STRETCHED = re.compile(r"(.)\1{2,}")
+
+
+def squeeze_stretched(text: str) -> str:
+    """"holaaaa" -> "holaa": runs of three or more of one character cut to two."""
+    return _STRETCHED.sub(r"\1\1", text)
+
+
 def words(text: str) -> list:
     return _WORD.findall(normalize(text))
 

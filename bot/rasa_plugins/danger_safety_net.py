@@ -67,11 +67,14 @@ class DangerSafetyNet(GraphComponent):
         return messages
 
     def _promote_unsure_danger(self, message: Message) -> None:
-        """An unsure classifier whose best guess was danger answers with the danger reply."""
+        """An unsure classifier whose best guess was danger answers with the danger reply.
+
+        Called only when no rule fired, so an idiom alone is enough to hold back.
+        """
         ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != FALLBACK_INTENT]
         if not ranking or not str(ranking[0].get(INTENT_NAME_KEY, "")).startswith(DANGER_INTENT_PREFIX):
             return
-        if self._rules.is_idiom_only(message.get(TEXT) or ""):
+        if self._rules.has_idiom(message.get(TEXT) or ""):
             return
         best = ranking[0]
         message.set(INTENT, best, add_to_output=True)

@@ -9,7 +9,6 @@ quotes back to the teen, stays exactly as typed.
 """
 from __future__ import annotations
 
-import re
 from typing import List, Text
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -17,14 +16,12 @@ from rasa.nlu.tokenizers.tokenizer import Token
 from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.language.detector import normalize
-
-_STRETCHED = re.compile(r"(.)\1{2,}")
+from bot.language.detector import normalize, squeeze_stretched
 
 
 def fold(word: str) -> str:
     """"Estáaaa" -> "estaa": lower case, no accents, runs of three or more letters cut to two."""
-    return _STRETCHED.sub(r"\1\1", normalize(word))
+    return squeeze_stretched(normalize(word))
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)

@@ -139,10 +139,7 @@ class ReportStore:
         """Mark a case closed (closing twice only adds the note); notes are encrypted too."""
         code = case_codes.normalize(case_code)
         with database.transaction(self.conn):
-            row = self._row(code)
-            notes = list(self._notes(row))
-            if note and note.strip():
-                notes.append(StaffNote(at=clock.to_text(self.now()), by=by, note=note.strip()))
+            notes = self._notes_with(self._row(code), note, by)
             notes_token = self.cipher.encrypt_json([n.__dict__ for n in notes]) if notes else None
             self.conn.execute(
                 "UPDATE reports SET status = 'closed', closed_at = COALESCE(closed_at, ?), staff_notes_ciphertext = ?"
@@ -151,14 +148,20 @@ class ReportStore:
             )
         return self.get(code)
 
+    def _notes_with(self, row, note: Optional[str], by: str) -> list:
+        """The case's notes plus ``note`` when it has any text."""
+        notes = list(self._notes(row))
+        if note and note.strip():
+            notes.append(StaffNote(at=clock.to_text(self.now()), by=by, note=note.strip()))
+        return notes
+
     def add_note(self, case_code: str, note: str, *, by: str = "staff") -> Report:
         """Append an encrypted staff note and leave the status as it is."""
         code = case_codes.normalize(case_code)
         with database.transaction(self.conn):
             row = self._row(code)
-            notes = list(self._notes(row))
             if note and note.strip():
-                notes.append(StaffNote(at=clock.to_text(self.now()), by=by, note=note.strip()))
+                notes = self._notes_with(row, note, by)
                 self.conn.execute(
                     "UPDATE reports SET staff_notes_ciphertext = ? WHERE case_code = ?",
                     (self.cipher.encrypt_json([n.__dict__ for n in notes]), code),
