@@ -9,9 +9,10 @@ STAMP        := $(VENV)/.installed
 RASA_ENV     := PYTHONWARNINGS=ignore RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=3 SQLALCHEMY_SILENCE_UBER_WARNING=1
 RASA         := $(RASA_ENV) $(PY) -m rasa
 BOOTSTRAP    := pip==24.2 setuptools==70.3.0 wheel==0.45.1
+INSTANCES    ?= 2
 
 .DEFAULT_GOAL := help
-.PHONY: help install train run shell validate test test-unit test-stories benchmark-nlu benchmark-danger benchmark-offers benchmark-analytics benchmarks lock clean
+.PHONY: help install train run run-prod shell validate test test-unit test-stories test-topology benchmark-nlu benchmark-danger benchmark-offers benchmark-analytics benchmark-load benchmarks lock clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -40,6 +41,9 @@ train: $(STAMP) ## train the model if data, domain, config or NLU code changed
 run: train ## run the assistant and the staff console on localhost (embedded default: SQLite, in-memory locks)
 	@$(PY) -m bot.devtools.serve
 
+run-prod: train ## the production topology here: $(INSTANCES) Rasa instances behind nginx on PostgreSQL, Redis, RabbitMQ (.env)
+	@$(RASA_ENV) $(PY) -m bot.devtools.topology --instances $(INSTANCES)
+
 shell: $(STAMP) ## chat in the terminal with the assistant that `make run` started
 	@$(PY) -m bot.devtools.chat
 
@@ -54,6 +58,9 @@ test-stories: train ## Rasa conversation tests (tests/test_stories.yml)
 	@echo "▶ rasa test core (conversation tests)"
 	@$(RASA) test core --model models/senales.tar.gz --stories tests/test_stories.yml \
 	  --fail-on-prediction-errors --out var/results --quiet
+
+test-topology: train ## only the production-topology tests (conversation tests over 2 instances, kill -9, outages)
+	@$(RASA_ENV) $(PY) -m pytest -m topology
 
 test: validate train ## everything CI runs: validate, train if needed, pytest, conversation tests
 	@$(RASA_ENV) $(PY) -m pytest
@@ -71,7 +78,10 @@ benchmark-offers: $(STAMP) ## offer checker recall, false alarms and speed
 benchmark-analytics: $(STAMP) ## analytics refresh (full vs incremental) and overview render, 10k and 1M events, SQLite and PostgreSQL
 	@$(PY) benchmarks/analytics.py
 
-benchmarks: benchmark-nlu benchmark-danger benchmark-offers benchmark-analytics ## all benchmarks
+benchmark-load: train ## simulated teens (SMS, Telegram, REST baseline) at c=1/8/32 on 1 and 2 instances: latency, throughput, memory
+	@$(RASA_ENV) $(PY) benchmarks/load.py
+
+benchmarks: benchmark-nlu benchmark-danger benchmark-offers benchmark-analytics benchmark-load ## all benchmarks
 
 lock: $(PY) ## re-resolve the dependencies from pyproject.toml into requirements.lock
 	@$(PY) -m pip install --quiet $(BOOTSTRAP) && $(PY) -m pip install --quiet -e '.[test]' && \

@@ -20,8 +20,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels import inbound, settings
-from bot.channels.ratelimit import RateLimiter
-from bot.channels.state import ChannelState, SQLiteChannelState
+from bot.channels.ratelimit import rate_limiter_from_env
+from bot.channels.state import ChannelState, channel_state_from_env
 from bot.channels.turns import run_turn
 
 CHANNEL = "demo"
@@ -50,8 +50,8 @@ class DemoInput(InputChannel):
         return cls()
 
     def __init__(self, state: Optional[ChannelState] = None) -> None:
-        self.state = state or SQLiteChannelState.from_env()
-        self.limiter = RateLimiter(30, 60.0)
+        self.state = state or channel_state_from_env()
+        self.limiter = rate_limiter_from_env(30, 60.0)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         page = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)

@@ -1,8 +1,8 @@
 """Per-sender rate limit (sliding window, in memory).
 
 Why: one phone or script must not flood the assistant or the tracker store. In memory is enough
-for the embedded default (one Rasa process); several instances would each count separately,
-which is still a limit. A sender over the limit is told once per window, then hears nothing
+for the embedded default (one Rasa process); several instances share one count in Redis
+(``bot.channels.ratelimit_redis``, chosen by ``SENALES_REDIS_URL``; see ``rate_limiter_from_env``). A sender over the limit is told once per window, then hears nothing
 until the window frees up, so a flood never becomes a flood of replies.
 """
 from __future__ import annotations
@@ -10,6 +10,8 @@ from __future__ import annotations
 import time
 from collections import OrderedDict, deque
 from typing import Callable, Deque, Tuple
+
+from bot.channels import settings
 
 MAX_TRACKED_SENDERS = 50_000
 
@@ -35,3 +37,13 @@ class RateLimiter:
             warned[0] = now
             return "warn"
         return "drop"
+
+
+def rate_limiter_from_env(limit: int = settings.DEFAULT_RATE_LIMIT_PER_MINUTE, window_seconds: float = 60.0):
+    """Redis when ``SENALES_REDIS_URL`` is set (several instances count together), else in memory."""
+    url = settings.env().get(settings.REDIS_URL, "").strip()
+    if url:
+        from bot.channels.ratelimit_redis import RedisRateLimiter
+
+        return RedisRateLimiter(url, limit, window_seconds)
+    return RateLimiter(limit, window_seconds)

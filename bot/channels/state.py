@@ -4,8 +4,16 @@ Twilio and Telegram retry webhooks, teens opt out with STOP, numbered options mu
 the buttons we sent, and a reply address is kept (encrypted) after a teen agrees to be written
 back. Everything is keyed by the pseudonymous sender id, never by a phone number or chat id.
 
-``SQLiteChannelState`` is the embedded default (``var/channels.db``); another backend
-(PostgreSQL, Redis) only has to implement ``ChannelState``.
+``SQLiteChannelState`` is the embedded default (``var/channels.db``);
+``bot.channels.state_postgres.PostgresChannelState`` is what several Rasa instances share
+(``SENALES_CHANNELS_DB_URL``). ``channel_state_from_env`` picks one.
+
+Webhook retries are handled with a *claim*, not a plain "seen" flag: the instance answering a
+message holds it for a lease (``SENALES_CLAIM_LEASE_SECONDS``) and records its reply when done.
+A retry of a finished message gets the same reply back (for SMS the webhook response *is* the
+delivery, so a retry means the first answer never arrived); a retry while another instance is
+still answering waits for it; a claim whose instance died (kill -9) expires and another
+instance answers. So a crash loses no acknowledged message and no reply goes out twice.
 """
 from __future__ import annotations
 
@@ -13,20 +21,49 @@ import json
 import sqlite3
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Optional
+from typing import Dict, List, Optional
 
 from bot.channels import settings
 
 SEEN_TTL_SECONDS = 7 * 24 * 3600
 MAX_REMEMBERED_BUTTONS = 40
+REPLY_TTL_SECONDS = 24 * 3600  # a kept reply is only needed while the service may still retry
+
+NEW, DONE, BUSY = "new", "done", "busy"
+
+
+@dataclass(frozen=True)
+class Claim:
+    """``new``: answer it (this instance now holds it); ``done``: answered before, ``reply`` is
+    what was answered (None when it was not kept); ``busy``: another instance is answering it."""
+
+    status: str
+    reply: Optional[List[str]] = None
+
+
+def decode_reply(raw: Optional[str]) -> Optional[List[str]]:
+    try:
+        value = json.loads(raw) if raw else None
+    except ValueError:
+        return None
+    return [str(item) for item in value] if isinstance(value, list) else None
 
 
 class ChannelState:
     """Interface. Every method is quick and synchronous (called from the webhook handlers)."""
 
-    def first_time(self, channel: str, message_id: str) -> bool:
-        """True the first time a (channel, message id) is seen, False on every retry."""
+    def claim(self, channel: str, message_id: str, lease_seconds: float) -> Claim:
+        """Take a (channel, message id) to answer it, or learn that it was or is being answered."""
+        raise NotImplementedError
+
+    def complete(self, channel: str, message_id: str, reply: Optional[List[str]] = None) -> None:
+        """Mark a claimed message answered, keeping ``reply`` for a retry that may still come."""
+        raise NotImplementedError
+
+    def release(self, channel: str, message_id: str) -> None:
+        """Give a claim back unanswered, so the service's retry is answered anew."""
         raise NotImplementedError
 
     def opted_out(self, sender_id: str) -> bool:
@@ -67,6 +104,7 @@ class SQLiteChannelState(ChannelState):
             self._db.executescript(
                 """
                 CREATE TABLE IF NOT EXISTS seen (channel TEXT, message_id TEXT, at REAL,
+                                                 status TEXT DEFAULT 'done', lease_until REAL, reply TEXT,
                                                  PRIMARY KEY (channel, message_id));
                 CREATE TABLE IF NOT EXISTS senders (sender_id TEXT PRIMARY KEY, opted_out INTEGER DEFAULT 0,
                                                     language TEXT, buttons TEXT, updated_at REAL);
@@ -74,6 +112,10 @@ class SQLiteChannelState(ChannelState):
                                                             token BLOB, created_at REAL);
                 """
             )
+            columns = {row[1] for row in self._db.execute("PRAGMA table_info(seen)")}
+            for column, kind in (("status", "TEXT DEFAULT 'done'"), ("lease_until", "REAL"), ("reply", "TEXT")):
+                if column not in columns:  # a channels.db from before claims: its rows count as answered
+                    self._db.execute(f"ALTER TABLE seen ADD COLUMN {column} {kind}")
         self._last_prune = 0.0
 
     @classmethod
@@ -84,16 +126,46 @@ class SQLiteChannelState(ChannelState):
         with self._lock:
             return self._db.execute(sql, args).fetchall()
 
-    def first_time(self, channel: str, message_id: str) -> bool:
-        now = time.time()
+    def _prune(self, now: float) -> None:
         if now - self._last_prune > 3600:
             self._last_prune = now
             self._execute("DELETE FROM seen WHERE at < ?", (now - SEEN_TTL_SECONDS,))
+            self._execute("UPDATE seen SET reply = NULL WHERE reply IS NOT NULL AND at < ?", (now - REPLY_TTL_SECONDS,))
+
+    def claim(self, channel: str, message_id: str, lease_seconds: float) -> Claim:
+        now = time.time()
+        self._prune(now)
         with self._lock:
-            cursor = self._db.execute(
-                "INSERT OR IGNORE INTO seen (channel, message_id, at) VALUES (?, ?, ?)", (channel, message_id, now)
-            )
-            return cursor.rowcount == 1
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                inserted = self._db.execute(
+                    "INSERT OR IGNORE INTO seen (channel, message_id, at, status, lease_until) VALUES (?, ?, ?, 'processing', ?)",
+                    (channel, message_id, now, now + lease_seconds),
+                ).rowcount == 1
+                taken_over = not inserted and self._db.execute(
+                    "UPDATE seen SET lease_until = ?, at = ? WHERE channel = ? AND message_id = ? "
+                    "AND status = 'processing' AND lease_until < ?",
+                    (now + lease_seconds, now, channel, message_id, now),
+                ).rowcount == 1
+                row = None if inserted or taken_over else self._db.execute(
+                    "SELECT status, reply FROM seen WHERE channel = ? AND message_id = ?", (channel, message_id)
+                ).fetchone()
+            finally:
+                self._db.execute("COMMIT")
+        if inserted or taken_over:
+            return Claim(NEW)
+        if row and row[0] == "processing":
+            return Claim(BUSY)
+        return Claim(DONE, decode_reply(row[1] if row else None))
+
+    def complete(self, channel: str, message_id: str, reply: Optional[List[str]] = None) -> None:
+        self._execute(
+            "UPDATE seen SET status = 'done', reply = ?, at = ? WHERE channel = ? AND message_id = ?",
+            (json.dumps(reply, ensure_ascii=False) if reply is not None else None, time.time(), channel, message_id),
+        )
+
+    def release(self, channel: str, message_id: str) -> None:
+        self._execute("DELETE FROM seen WHERE channel = ? AND message_id = ? AND status = 'processing'", (channel, message_id))
 
     def _sender(self, sender_id: str, column: str):
         rows = self._execute(f"SELECT {column} FROM senders WHERE sender_id = ?", (sender_id,))
@@ -142,3 +214,13 @@ class SQLiteChannelState(ChannelState):
     def reply_address(self, sender_id: str) -> Optional[bytes]:
         rows = self._execute("SELECT token FROM reply_addresses WHERE sender_id = ?", (sender_id,))
         return bytes(rows[0][0]) if rows else None
+
+
+def channel_state_from_env() -> ChannelState:
+    """PostgreSQL when ``SENALES_CHANNELS_DB_URL`` is set (several instances), else the SQLite file."""
+    url = settings.env().get(settings.CHANNELS_DB_URL, "").strip()
+    if url:
+        from bot.channels.state_postgres import PostgresChannelState
+
+        return PostgresChannelState(url)
+    return SQLiteChannelState.from_env()

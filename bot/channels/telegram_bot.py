@@ -5,7 +5,7 @@ never answers button taps and keeps the chat id as the sender id. Here:
 
 1. every request must carry ``X-Telegram-Bot-Api-Secret-Token`` equal to our secret (compared in
    constant time) or gets 403; ``bot telegram set-webhook`` registers the webhook with it once;
-2. each update_id is handled once (Telegram retries);
+2. each update_id is handled once, whichever instance Telegram's retry reaches (bot.channels.once);
 3. every update gets a 200: text and photo captions go to the conversation; stickers, photos,
    voice notes get a short "I can only read words"; edits get "send it as a new message";
    my_chat_member (blocked / unblocked) is recorded; anything else is acknowledged silently;
@@ -33,8 +33,9 @@ from telegram.error import Forbidden, TelegramError
 
 from bot.channels import inbound, messages, settings, splitting
 from bot.channels.identity import SenderIds
-from bot.channels.ratelimit import RateLimiter
-from bot.channels.state import ChannelState, SQLiteChannelState
+from bot.channels.once import answer_once
+from bot.channels.ratelimit import rate_limiter_from_env
+from bot.channels.state import ChannelState, channel_state_from_env
 from bot.channels.turns import AddressCipher, run_turn
 
 logger = logging.getLogger(__name__)
@@ -71,18 +72,18 @@ class TelegramInput(InputChannel):
             token=settings.setting(credentials, "access_token", settings.TELEGRAM_TOKEN),
             secret=settings.setting(credentials, "secret_token", settings.TELEGRAM_SECRET),
             api_url=settings.setting(credentials, "api_url", settings.TELEGRAM_API_URL),
-            rate_limit=int(credentials.get("rate_limit_per_minute") or 20),
+            rate_limit=int(credentials.get("rate_limit_per_minute") or settings.DEFAULT_RATE_LIMIT_PER_MINUTE),
             max_input_chars=int(credentials.get("max_input_chars") or inbound.MAX_INPUT_CHARS),
         )
 
     def __init__(self, token: Optional[str], secret: Optional[str], api_url: Optional[str] = None,
-                 rate_limit: int = 20, max_input_chars: int = inbound.MAX_INPUT_CHARS,
+                 rate_limit: int = settings.DEFAULT_RATE_LIMIT_PER_MINUTE, max_input_chars: int = inbound.MAX_INPUT_CHARS,
                  state: Optional[ChannelState] = None, sender_ids: Optional[SenderIds] = None) -> None:
         self.token, self.secret, self.api_url = token, secret, api_url
         self.max_input_chars = max_input_chars
         self.sender_ids = sender_ids or SenderIds.from_env()  # production: no key, no start
-        self.state = state or SQLiteChannelState.from_env()
-        self.limiter = RateLimiter(rate_limit, 60.0)
+        self.state = state or channel_state_from_env()
+        self.limiter = rate_limiter_from_env(rate_limit, 60.0)
         self.cipher = AddressCipher()
         self._bot: Optional[Bot] = None
         if not (token and secret):
@@ -123,17 +124,22 @@ class TelegramInput(InputChannel):
             except TelegramError as error:  # we could not answer: let Telegram deliver it again later
                 logger.error("Telegram Bot API not reachable (%s)", type(error).__name__)
                 return response.json({"ok": False, "error": "Bot API unreachable"}, status=503, headers={"Retry-After": "30"})
-            if not self.state.first_time(CHANNEL, str(data["update_id"])):
-                return response.json({"ok": True})
-            try:
-                update = Update.de_json(data, bot)
-            except Exception:  # an update PTB cannot parse: acknowledge it so Telegram stops retrying
-                logger.warning("Telegram update %s could not be parsed", data["update_id"])
-                return response.json({"ok": True})
-            try:
-                await self.handle(update, bot, on_new_message, request.app)
-            except Exception:
-                logger.exception("Telegram update %s could not be handled", data["update_id"])
+
+            async def answer() -> List[str]:  # replies go to the Bot API, so none is kept for retries
+                try:
+                    update = Update.de_json(data, bot)
+                except Exception:  # an update PTB cannot parse: acknowledge it so Telegram stops retrying
+                    logger.warning("Telegram update %s could not be parsed", data["update_id"])
+                    return []
+                try:
+                    await self.handle(update, bot, on_new_message, request.app)
+                except Exception:
+                    logger.exception("Telegram update %s could not be handled", data["update_id"])
+                return []
+
+            done = await answer_once(self.state, CHANNEL, str(data["update_id"]), answer)
+            if done is None:  # another instance is still answering this update: Telegram retries later
+                return response.json({"ok": False, "error": "busy"}, status=503, headers={"Retry-After": "5"})
             return response.json({"ok": True})
 
         return webhook

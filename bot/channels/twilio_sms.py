@@ -6,7 +6,8 @@ a missing Body, sends long replies whole and keeps the phone number as the sende
 1. the signature is checked first (twilio's RequestValidator over the public URL Twilio called,
    ``public_url`` / ``SENALES_PUBLIC_URL`` when behind a proxy); anything unsigned or forged gets
    403 before it is read any further;
-2. each MessageSid is handled once (Twilio retries when we are slow);
+2. each MessageSid is answered once, whichever instance Twilio's retry reaches
+   (bot.channels.once: a retry gets the recorded reply);
 3. STOP and the other opt-out words are recorded and confirmed once; after that nothing is sent
    until START; HELP/AYUDA give the help text with the emergency numbers;
 4. the phone number becomes a keyed HMAC (bot.channels.identity) before Rasa sees anything;
@@ -28,8 +29,9 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from bot.channels import inbound, keywords, messages, settings, splitting
 from bot.channels.identity import SenderIds
-from bot.channels.ratelimit import RateLimiter
-from bot.channels.state import ChannelState, SQLiteChannelState
+from bot.channels.once import answer_once
+from bot.channels.ratelimit import rate_limiter_from_env
+from bot.channels.state import ChannelState, channel_state_from_env
 from bot.channels.turns import AddressCipher, run_turn
 
 logger = logging.getLogger(__name__)
@@ -75,19 +77,20 @@ class TwilioSmsInput(InputChannel):
         return cls(
             auth_token=settings.setting(credentials, "auth_token", settings.TWILIO_AUTH_TOKEN),
             public_url=settings.setting(credentials, "public_url", settings.PUBLIC_URL),
-            rate_limit=int(credentials.get("rate_limit_per_minute") or 20),
+            rate_limit=int(credentials.get("rate_limit_per_minute") or settings.DEFAULT_RATE_LIMIT_PER_MINUTE),
             max_input_chars=int(credentials.get("max_input_chars") or inbound.MAX_INPUT_CHARS),
         )
 
-    def __init__(self, auth_token: Optional[str], public_url: Optional[str] = None, rate_limit: int = 20,
+    def __init__(self, auth_token: Optional[str], public_url: Optional[str] = None,
+                 rate_limit: int = settings.DEFAULT_RATE_LIMIT_PER_MINUTE,
                  max_input_chars: int = inbound.MAX_INPUT_CHARS, state: Optional[ChannelState] = None,
                  sender_ids: Optional[SenderIds] = None) -> None:
         self.validator = RequestValidator(auth_token) if auth_token else None
         self.public_url = public_url.rstrip("/") if public_url else None
         self.max_input_chars = max_input_chars
         self.sender_ids = sender_ids or SenderIds.from_env()  # production: no key, no start
-        self.state = state or SQLiteChannelState.from_env()
-        self.limiter = RateLimiter(rate_limit, 60.0)
+        self.state = state or channel_state_from_env()
+        self.limiter = rate_limiter_from_env(rate_limit, 60.0)
         self.cipher = AddressCipher()
         if not self.validator:
             logger.warning("SMS channel has no Twilio auth token: it refuses every request")
@@ -124,10 +127,14 @@ class TwilioSmsInput(InputChannel):
             if not address:
                 return response.text("missing From", status=400)
             message_id = params.get("MessageSid") or params.get("SmsMessageSid") or ""
-            if message_id and not self.state.first_time(CHANNEL, message_id):
-                return twiml([])  # a retry: the first delivery was answered
             sender_id = self.sender_ids.sender_id(CHANNEL, address)
-            texts = await self.handle(on_new_message, request.app, sender_id, address, params)
+
+            async def answer() -> List[str]:
+                return await self.handle(on_new_message, request.app, sender_id, address, params)
+
+            texts = await answer_once(self.state, CHANNEL, message_id, answer) if message_id else await answer()
+            if texts is None:  # another instance is still answering this very message
+                return response.text("busy, retry", status=503, headers={"Retry-After": "5"})
             return twiml(texts)
 
         return webhook

@@ -35,6 +35,20 @@ def deletion_confirmed(tracker: DialogueStateTracker) -> bool:
 class PrivacySQLTrackerStore(SQLTrackerStore):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if self.engine.dialect.name != "sqlite":
+            self._ping_before_use()
+
+    def _ping_before_use(self) -> None:
+        """Rebuild Rasa's engine with pool_pre_ping: after a PostgreSQL restart, pooled
+        connections are dead, and without a ping each would fail one teen's message before the
+        pool noticed. With it the service recovers on its own."""
+        import sqlalchemy as sa
+        from rasa.core.tracker_store import create_engine_kwargs
+
+        url = self.engine.url
+        self.engine.dispose()
+        self.engine = sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
+        self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         await super().save(tracker)

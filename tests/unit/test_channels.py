@@ -74,7 +74,8 @@ def test_sender_key_file_is_created_0600_locally_and_required_in_production(tmp_
 
 def test_channel_state(tmp_path):
     state = SQLiteChannelState(tmp_path / "channels.db")
-    assert state.first_time("sms", "SM1") and not state.first_time("sms", "SM1") and state.first_time("telegram", "SM1")
+    assert state.claim("sms", "SM1", 20).status == "new" and state.claim("sms", "SM1", 20).status == "busy"
+    assert state.claim("telegram", "SM1", 20).status == "new"
     assert not state.opted_out("sms-x")
     state.set_opted_out("sms-x", True)
     assert state.opted_out("sms-x")

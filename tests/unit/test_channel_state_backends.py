@@ -1,0 +1,182 @@
+"""Channel state on SQLite and on PostgreSQL: the same claim rules, so a retry reaching any
+instance is answered once; and the shared rate limit in Redis.
+
+The PostgreSQL and Redis cases use the services on this machine (skipped where absent unless
+REQUIRE_SERVICES=1, as CI runs).
+"""
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+from bot.channels.once import answer_once
+from bot.channels.ratelimit import RateLimiter
+from bot.channels.state import SQLiteChannelState
+from tests.conftest import skip_or_fail
+
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+PG_DB = "senales_channel_state_test"
+REDIS_URL = "redis://127.0.0.1:6379/9"
+
+
+@pytest.fixture(scope="module")
+def pg_url():
+    import os
+
+    admin_url = os.environ.get("SENALES_TEST_PG_ADMIN_URL", PG_ADMIN)
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT", future=True)
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)"))
+            conn.execute(sa.text(f"CREATE DATABASE {PG_DB}"))
+    except sa.exc.OperationalError as error:
+        skip_or_fail(f"PostgreSQL is not reachable at {admin_url}: {str(error).splitlines()[0]}")
+    yield admin_url.rsplit("/", 1)[0] + f"/{PG_DB}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)"))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def make_state(request, tmp_path):
+    """A factory, so a test can open a second handle on the same store (a second instance)."""
+    if request.param == "sqlite":
+        return lambda: SQLiteChannelState(tmp_path / "channels.db")
+    from bot.channels.state_postgres import PostgresChannelState
+
+    url = request.getfixturevalue("pg_url")
+    with sa.create_engine(url, future=True).begin() as conn:
+        conn.execute(sa.text("DROP TABLE IF EXISTS channel_seen, channel_senders, channel_reply_addresses"))
+    return lambda: PostgresChannelState(url)
+
+
+def test_claim_complete_and_retry_get_the_recorded_reply(make_state):
+    first, second = make_state(), make_state()
+    assert first.claim("sms", "SM1", 20).status == "new"
+    assert second.claim("sms", "SM1", 20).status == "busy"  # the other instance is still answering
+    first.complete("sms", "SM1", ["¡Hola!", "two"])
+    retry = second.claim("sms", "SM1", 20)
+    assert retry.status == "done" and retry.reply == ["¡Hola!", "two"]
+    assert second.claim("telegram", "SM1", 20).status == "new"  # ids are per channel
+
+
+def test_a_dead_instances_claim_expires_and_release_frees_it(make_state):
+    first, second = make_state(), make_state()
+    assert first.claim("sms", "SM2", 0.2).status == "new"
+    assert second.claim("sms", "SM2", 20).status == "busy"
+    time.sleep(0.3)
+    assert second.claim("sms", "SM2", 20).status == "new"  # taken over after the lease
+    assert first.claim("sms", "SM2", 20).status == "busy"
+    second.release("sms", "SM2")
+    assert first.claim("sms", "SM2", 20).status == "new"
+
+
+def test_only_one_of_many_concurrent_claims_wins(make_state):
+    handles = [make_state() for _ in range(4)]
+    results, barrier = [], threading.Barrier(len(handles) * 5)
+
+    def claim(state):
+        barrier.wait()
+        results.append(state.claim("sms", "SM-race", 20).status)
+
+    threads = [threading.Thread(target=claim, args=(h,)) for h in handles for _ in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == ["busy"] * 19 + ["new"]
+
+
+def test_sender_settings_are_shared(make_state):
+    first, second = make_state(), make_state()
+    first.set_opted_out("sms-x", True)
+    first.set_buttons("sms-x", {"1": "/red_flags"})
+    first.set_language("sms-x", "es")
+    first.save_reply_address("sms-x", "sms", b"\x00token\xff")
+    assert second.opted_out("sms-x") and second.language("sms-x") == "es"
+    assert second.buttons("sms-x") == {"1": "/red_flags"}
+    second.set_buttons("sms-x", {"2": "/say_no"}, replace=False)
+    assert first.buttons("sms-x") == {"1": "/red_flags", "2": "/say_no"}
+    assert second.reply_address("sms-x") == b"\x00token\xff" and second.reply_address("sms-y") is None
+
+
+def test_answer_once_runs_the_turn_once_across_instances(make_state):
+    """Two instances get the same message at once: one turn runs, both answer with its reply."""
+    first, second = make_state(), make_state()
+    turns = []
+
+    async def turn():
+        turns.append(1)
+        await asyncio.sleep(0.5)
+        return ["the reply"]
+
+    async def both():
+        return await asyncio.gather(answer_once(first, "sms", "SM3", turn), answer_once(second, "sms", "SM3", turn))
+
+    assert asyncio.run(both()) == [["the reply"], ["the reply"]] and len(turns) == 1
+
+
+def test_answer_once_gives_up_waiting_and_frees_a_failed_turn(make_state):
+    first, second = make_state(), make_state()
+    assert first.claim("sms", "SM4", 20).status == "new"  # held by an instance that never finishes
+    assert asyncio.run(answer_once(second, "sms", "SM4", lambda: None, wait_seconds=0.3)) is None
+
+    async def broken():
+        raise RuntimeError("turn failed")
+
+    with pytest.raises(RuntimeError):
+        asyncio.run(answer_once(second, "sms", "SM5", broken))
+    assert first.claim("sms", "SM5", 20).status == "new"  # released: the retry is answered afresh
+
+
+def test_old_sqlite_files_gain_the_claim_columns(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "channels.db"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE seen (channel TEXT, message_id TEXT, at REAL, PRIMARY KEY (channel, message_id))")
+        db.execute("INSERT INTO seen VALUES ('sms', 'SM-old', ?)", (time.time(),))
+    state = SQLiteChannelState(path)
+    assert state.claim("sms", "SM-old", 20).status == "done" and state.claim("sms", "SM-new", 20).status == "new"
+
+
+@pytest.fixture
+def redis_url():
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        skip_or_fail(f"Redis is not reachable at {REDIS_URL}: {error}")
+    yield REDIS_URL
+    for key in client.scan_iter("senales:ratelimit:*"):
+        client.delete(key)
+
+
+def test_redis_rate_limit_counts_one_sender_across_instances(redis_url):
+    from bot.channels.ratelimit_redis import RedisRateLimiter
+
+    sender = f"sms-{uuid.uuid4().hex}"
+    now = [1000.0]
+    one, two = (RedisRateLimiter(redis_url, 3, 60, clock=lambda: now[0]) for _ in range(2))
+    assert [one.check(sender), two.check(sender), one.check(sender)] == ["ok"] * 3
+    assert two.check(sender) == "warn" and one.check(sender) == "drop" and two.check("other") == "ok"
+    now[0] += 61
+    assert one.check(sender) == "ok"
+    # the same verdicts as the in-memory limiter, message for message
+    mem_now = [0.0]
+    memory = RateLimiter(3, 60, clock=lambda: mem_now[0])
+    assert [memory.check("s") for _ in range(5)] == ["ok", "ok", "ok", "warn", "drop"]
+
+
+def test_redis_down_lets_messages_through():
+    from bot.channels.ratelimit_redis import RedisRateLimiter
+
+    limiter = RedisRateLimiter("redis://127.0.0.1:1/0", 1, 60)  # nothing listens on port 1
+    assert [limiter.check("sms-z") for _ in range(3)] == ["ok"] * 3
