@@ -43,6 +43,12 @@ http {{
     uwsgi_temp_path {run}/uwsgi;
     scgi_temp_path {run}/scgi;
     client_max_body_size 1m;
+    # Keep bodies in memory: the action server's requests carry the whole tracker, and nginx's
+    # workers (another user when started as root) may not write temp files under var/prod/.
+    client_body_buffer_size 1m;
+    proxy_buffer_size 64k;
+    proxy_buffers 16 64k;
+    proxy_max_temp_file_size 0;
     upstream rasa {{
 {rasa_servers}
         keepalive 64;

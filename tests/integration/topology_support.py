@@ -151,6 +151,9 @@ class RunningTopology:
         logs = self.topology.run_dir / "log"
         if logs.exists():
             shutil.copytree(logs, ARTIFACTS / "topology-logs", dirs_exist_ok=True)
+        nginx_log = self.topology.run_dir / "nginx-error.log"
+        if nginx_log.exists():
+            shutil.copy(nginx_log, ARTIFACTS / "topology-logs" / "nginx-error.log")
 
     # --- talking to it ------------------------------------------------------------------
     def rest(self, sender: str, text: str):
@@ -161,8 +164,14 @@ class RunningTopology:
         with urllib.request.urlopen(request, timeout=60) as response:
             return json.loads(response.read()), response.headers.get("X-Senales-Instance", "")
 
-    def tracker(self, sender_id: str) -> Dict:
-        url = f"{self.base}/conversations/{urllib.parse.quote(sender_id)}/tracker"
+    def tracker(self, sender_id: str, not_from: str = "") -> Dict:
+        """The tracker through nginx, or, with ``not_from="host:port"``, straight from another
+        instance than that one (what one instance wrote, the others must read)."""
+        base = self.base
+        if not_from:
+            others = [p for p in self.topology.rasa_ports if f"{servers.HOST}:{p}" != not_from]
+            base = f"http://{servers.HOST}:{others[0]}"
+        url = f"{base}/conversations/{urllib.parse.quote(sender_id)}/tracker"
         with urllib.request.urlopen(url, timeout=30) as response:
             return json.loads(response.read())
 
@@ -187,6 +196,21 @@ def turns(tracker: Dict) -> List[Dict]:
         elif out and event["event"] == "bot":
             out[-1]["bot"].append(event.get("text") or "")
     return out
+
+
+def received_in_order(bot_texts: List[str], sms_replies: List[str]) -> bool:
+    """True when the SMS pieces a teen received carry exactly these bot messages, in order.
+
+    SMS rendering adds numbered options for buttons and may split a long message, never
+    changing a word, so each bot text must appear, whitespace aside, one after the other."""
+    received = " ".join(" ".join(sms_replies).split())
+    position = 0
+    for text in bot_texts:
+        found = received.find(" ".join(text.split()), position)
+        if found < 0:
+            return False
+        position = found + len(" ".join(text.split()))
+    return bool(bot_texts) == bool(sms_replies)
 
 
 def story_turns(story: Dict) -> List[Dict]:
