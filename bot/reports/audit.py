@@ -10,7 +10,6 @@ from __future__ import annotations
 import getpass
 import json
 import os
-import sqlite3
 from pathlib import Path
 from typing import List, Optional
 
@@ -27,7 +26,7 @@ def current_user() -> str:
 
 
 class AuditLog:
-    def __init__(self, conn: sqlite3.Connection, path: Path):
+    def __init__(self, conn: database.Connection, path: Path):
         self.conn = conn
         self.path = Path(path)
 

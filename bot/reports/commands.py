@@ -10,13 +10,12 @@ import argparse
 import json
 import os
 import signal
-import sqlite3
 import sys
 import threading
 from pathlib import Path
 
 from bot.reports import audit as audit_module
-from bot.reports import clock, settings
+from bot.reports import clock, database, settings
 from bot.reports.crypto import check_key_file_permissions, create_key_file
 from bot.reports.errors import ReportsError
 from bot.reports.outbox import Deliverer, DeliveryConfig
@@ -31,7 +30,11 @@ def add_arguments(subparsers) -> None:
     """Add this group's commands to the ``bot reports`` sub-command parser."""
     common = argparse.ArgumentParser(add_help=False)
     where = common.add_argument_group("where the reports are")
-    where.add_argument("--db", metavar="PATH", help=f"reports database (default: ${settings.ENV_DB} or {settings.DEFAULT_DB})")
+    where.add_argument(
+        "--db",
+        metavar="PATH|URL",
+        help=f"reports database, a SQLite file or a postgresql:// URL (default: ${settings.ENV_DB_URL}, ${settings.ENV_DB} or {settings.DEFAULT_DB})",
+    )
     where.add_argument(
         "--key-file", metavar="PATH", help=f"key file (default: ${settings.ENV_KEY}, ${settings.ENV_KEY_FILE} or {settings.DEFAULT_KEY_FILE})"
     )
@@ -84,8 +87,9 @@ def run(args: argparse.Namespace) -> int:
         return args.handler(args) or 0
     except ReportsError as error:
         return _fail(str(error))
-    except sqlite3.DatabaseError as error:
-        return _fail(f"Reports database {_db_path(args)}: {error}")
+    except database.DatabaseError as error:
+        message = " ".join(str(error).split())  # psycopg2 spreads one error over several lines
+        return _fail(f"Reports database {database.describe(_db_location(args))}: {message}")
     except OSError as error:
         return _fail(f"{error.strerror or error}: {error.filename or ''}".rstrip(": "))
 
@@ -96,8 +100,8 @@ def _fail(message: str) -> int:
 
 
 # -- plumbing ----------------------------------------------------------------------------------
-def _db_path(args) -> Path:
-    return Path(args.db) if args.db else settings.db_path()
+def _db_location(args) -> settings.Location:
+    return settings.location_from_text(args.db) if args.db else settings.db_location()
 
 
 def _audit_path(args) -> Path:
@@ -105,7 +109,7 @@ def _audit_path(args) -> Path:
 
 
 def _store(args) -> ReportStore:
-    return ReportStore(_db_path(args), key_file=args.key_file)
+    return ReportStore(_db_location(args), key_file=args.key_file)
 
 
 def _staff(store: ReportStore, args) -> StaffAccess:

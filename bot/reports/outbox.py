@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 import os
 import random
-import sqlite3
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -44,11 +43,11 @@ class OutboxItem:
     delivered_at: Optional[str]
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> "OutboxItem":
+    def from_row(cls, row) -> "OutboxItem":
         return cls(**{name: row[name] for name in cls.__dataclass_fields__})
 
 
-def enqueue(conn: sqlite3.Connection, case_code: str, now_text: str) -> None:
+def enqueue(conn: database.Connection, case_code: str, now_text: str) -> None:
     """Called inside the report's transaction: due at once, for every target."""
     conn.executemany(
         "INSERT INTO outbox (case_code, target, created_at, next_attempt_at) VALUES (?, ?, ?, ?)",
@@ -56,7 +55,7 @@ def enqueue(conn: sqlite3.Connection, case_code: str, now_text: str) -> None:
     )
 
 
-def items_for(conn: sqlite3.Connection, case_code: str) -> List[OutboxItem]:
+def items_for(conn: database.Connection, case_code: str) -> List[OutboxItem]:
     rows = conn.execute("SELECT * FROM outbox WHERE case_code = ? ORDER BY target", (case_code,)).fetchall()
     return [OutboxItem.from_row(row) for row in rows]
 
