@@ -9,6 +9,11 @@ capped); a target that is not configured keeps its rows waiting until it is. Bef
 a row is claimed with a short lease so two deliverers (cron and ``--forever``) do not both send
 it; a crash between "sent" and "marked delivered" can still resend once, so receivers should
 treat the case code as an idempotency key.
+
+The claim is one conditional UPDATE (the row must still show the attempts and due time this
+deliverer read), which is atomic on both databases: SQLite serializes writers, and on PostgreSQL
+a second UPDATE of the same row waits for the first to commit, re-checks its WHERE against the
+new row and so changes nothing. Workers on several hosts can therefore share one outbox.
 """
 from __future__ import annotations
 
