@@ -30,6 +30,7 @@ _SCHEMA_WORDS = (
     (" BLOB", " BYTEA"),
 )
 _QUOTED = re.compile(r"('(?:[^']|'')*')")
+_SCHEMA_OBJECT = re.compile(r"CREATE (?:TABLE|INDEX) IF NOT EXISTS (\w+)")
 
 
 @lru_cache(maxsize=256)
@@ -86,7 +87,18 @@ class PgConnection:
         return cursor
 
     def create_schema(self, sqlite_schema: str) -> None:
-        """CREATE ... IF NOT EXISTS is not safe against a concurrent CREATE; the lock makes it so."""
+        """Create whatever tables and indexes of the schema are missing.
+
+        Skipped when all exist, because even a no-op CREATE INDEX IF NOT EXISTS takes a SHARE lock
+        on its table and so would make every store opened (one per report on the action server)
+        wait for, and block, the other processes' writes. When something is missing, the advisory
+        lock makes concurrent creators take turns (CREATE ... IF NOT EXISTS alone can still fail
+        when two sessions create the same table at once).
+        """
+        names = _SCHEMA_OBJECT.findall(sqlite_schema)
+        present = self.execute("SELECT count(to_regclass(name)) FROM unnest(?::text[]) AS name", (names,)).fetchone()[0]
+        if present == len(names):
+            return
         cursor = self._conn.cursor()
         cursor.execute("BEGIN")
         try:

@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import psycopg2
@@ -254,3 +255,21 @@ def test_commits_wait_for_the_wal_even_where_the_database_default_does_not(store
         with admin.cursor() as cursor:
             cursor.execute(f"ALTER DATABASE {PG_DB} RESET synchronous_commit")
         admin.close()
+
+
+def test_opening_the_store_does_not_wait_for_another_process_writing(store_env):
+    """Every report opens the store; that must not queue behind (or block) other writers' locks."""
+    backend, key, _ = store_env
+    ReportStore(backend.location, key).disconnect()  # tables exist now
+    writer = psycopg2.connect(backend.location, connect_timeout=5)
+    try:
+        with writer.cursor() as cursor:  # an open transaction holding write locks on both tables
+            cursor.execute("UPDATE outbox SET attempts = attempts WHERE id = -1")
+            cursor.execute("UPDATE reports SET status = status WHERE id = -1")
+        started = time.monotonic()
+        with ReportStore(backend.location, key) as store:
+            assert store.list() == []
+        assert time.monotonic() - started < 2.0
+    finally:
+        writer.rollback()
+        writer.close()
