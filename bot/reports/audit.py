@@ -54,6 +54,16 @@ class AuditLog:
             os.close(fd)
 
 
+FIELDS = ("at", "who", "action", "case_code", "outcome", "detail")
+
+
+def read_table(conn: database.Connection) -> List[dict]:
+    """The database's entries, oldest first: on a shared PostgreSQL store, every host's accesses
+    (each host's log file holds only its own)."""
+    rows = conn.execute(f"SELECT {', '.join(FIELDS)} FROM audit ORDER BY id").fetchall()
+    return [{name: row[name] for name in FIELDS} for row in rows]
+
+
 def read_log(path: Path) -> List[dict]:
     """The audit file's entries, oldest first; a damaged line is shown, not skipped silently."""
     path = Path(path)

@@ -66,7 +66,7 @@ def add_arguments(subparsers) -> None:
     parser.add_argument("--forever", action="store_true", help="keep delivering until interrupted")
     parser.add_argument("--interval", type=_positive_seconds, default=30.0, metavar="S", help="seconds between passes with --forever (default 30)")
 
-    parser = command("audit", "print the audit log of staff accesses", _audit)
+    parser = command("audit", "print the audit log of staff accesses (from the database when it is PostgreSQL)", _audit)
     parser.add_argument("--case", metavar="CODE", help="only entries about this case")
 
     command("init-key", "create the local reports key file (0600) if there is none, and print where it is", _init_key)
@@ -225,8 +225,20 @@ def _deliver(args) -> int:
     return 0
 
 
+def _audit_entries(args) -> list:
+    """A shared PostgreSQL store has every host's accesses; a SQLite host has its own log file."""
+    location = _db_location(args)
+    if not settings.is_postgres_url(location):
+        return audit_module.read_log(_audit_path(args))
+    conn = database.connect(location)
+    try:
+        return audit_module.read_table(conn)
+    finally:
+        conn.close()
+
+
 def _audit(args) -> int:
-    entries = audit_module.read_log(_audit_path(args))
+    entries = _audit_entries(args)
     if args.case:
         from bot.reports.case_codes import normalize
 

@@ -65,7 +65,6 @@ class PgConnection:
     """A psycopg2 connection that speaks the SQL (and row shape) ``sqlite3`` callers expect."""
 
     def __init__(self, url: str):
-        self.url = url
         self._conn = psycopg2.connect(
             url,
             connect_timeout=CONNECT_TIMEOUT,
@@ -117,7 +116,3 @@ class PgConnection:
 
     def close(self) -> None:
         self._conn.close()
-
-    @property
-    def closed(self) -> bool:
-        return bool(self._conn.closed)

@@ -273,3 +273,19 @@ def test_opening_the_store_does_not_wait_for_another_process_writing(store_env):
     finally:
         writer.rollback()
         writer.close()
+
+
+def test_bot_reports_audit_shows_every_hosts_accesses_from_the_shared_database(store_env, tmp_path):
+    """Each host appends to its own log file; on PostgreSQL the audit command reads the shared table."""
+    from bot.reports.audit import AuditLog
+    from bot.reports.staff import StaffAccess
+
+    backend, key, env = store_env
+    with ReportStore(backend.location, key) as store:
+        code = store.create_report({"what_happened": "x", "danger_type": "threat"}, language="en", channel="sms", sender_id="1")
+        StaffAccess(store, AuditLog(store.conn, tmp_path / "console-host.log"), "console:carmen").show(code)
+    printed = subprocess.run([PYTHON, "-m", "bot.cli", "reports", "audit", "--case", code], env=env, cwd=ROOT,
+                             capture_output=True, text=True, timeout=60)
+    assert printed.returncode == 0, printed.stderr
+    assert "console:carmen" in printed.stdout and code in printed.stdout
+    assert not os.path.exists(env["SENALES_REPORTS_AUDIT_LOG"]), "this host's own log file is empty"
