@@ -6,6 +6,10 @@ PostgreSQL database where they could not share a SQLite file. Rather than rewrit
 column name or position, statements autocommitted unless ``database.transaction`` opens one)
 and the schema is the SQLite schema with its two SQLite-only words translated.
 
+The tables live in their own PostgreSQL schema, ``senales_reports`` (the session's only
+``search_path``), because production keeps the tracker, analytics, channel state and console in
+the same database: the short SQLite names (``reports``, ``meta``, ``audit``) cannot collide there.
+
 ``synchronous_commit`` is forced on for the session: a COMMIT returns only once the WAL record
 is flushed, the same promise ``synchronous=FULL`` gives on SQLite, because the assistant tells a
 teen "sent" as soon as the commit returns.
@@ -23,6 +27,7 @@ import psycopg2.extras
 CONNECT_TIMEOUT = 10  # seconds; a database that does not answer is an error, not a hang
 LOCK_TIMEOUT_MS = 10000  # like SQLite's busy_timeout: a lock held by a stuck process is an error, not a hang
 SCHEMA_LOCK = 0x5E4A1E5  # pg_advisory_xact_lock key: two processes creating the tables take turns
+NAMESPACE = "senales_reports"  # the PostgreSQL schema holding the reports tables
 
 # The only SQLite-only words in database.SCHEMA, and what PostgreSQL says instead.
 _SCHEMA_WORDS = (
@@ -73,6 +78,7 @@ class PgConnection:
         )
         self._conn.autocommit = True  # like sqlite3 isolation_level=None: BEGIN only when asked
         self.execute("SET synchronous_commit = on")
+        self.execute(f"SET search_path = {NAMESPACE}")
         self.execute(f"SET lock_timeout = {LOCK_TIMEOUT_MS}")
 
     def execute(self, sql: str, parameters: Sequence[Any] = ()):
@@ -94,7 +100,7 @@ class PgConnection:
         lock makes concurrent creators take turns (CREATE ... IF NOT EXISTS alone can still fail
         when two sessions create the same table at once).
         """
-        names = _SCHEMA_OBJECT.findall(sqlite_schema)
+        names = [f"{NAMESPACE}.{name}" for name in _SCHEMA_OBJECT.findall(sqlite_schema)]
         present = self.execute("SELECT count(to_regclass(name)) FROM unnest(?::text[]) AS name", (names,)).fetchone()[0]
         if present == len(names):
             return
@@ -103,6 +109,7 @@ class PgConnection:
         try:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
             cursor.execute("SET LOCAL client_min_messages = warning")  # no NOTICE per existing table
+            cursor.execute(f"CREATE SCHEMA IF NOT EXISTS {NAMESPACE}")
             cursor.execute(schema(sqlite_schema))
         except BaseException:
             self.rollback()

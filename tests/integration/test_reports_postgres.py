@@ -21,6 +21,7 @@ from cryptography.fernet import Fernet
 
 from bot.devtools.paths import ROOT
 from bot.reports.outbox import verify_signature
+from bot.reports.postgres import NAMESPACE
 from bot.reports.store import ReportStore
 from tests.conftest import free_port, skip_or_fail
 from tests.unit.reports_backends import PG_ADMIN, PG_DB, pg_backend, reports_pg_url  # noqa: F401  (fixture)
@@ -76,7 +77,7 @@ def store_env(reports_pg_url, tmp_path):
 
 def test_two_writers_at_once_get_100_distinct_codes_and_every_report_reads_back(store_env):
     backend, key, env = store_env
-    assert backend.fetchall("SELECT count(*) FROM information_schema.tables WHERE table_name = 'reports'") == [(0,)]
+    assert backend.fetchall("SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema()") == [(0,)]
     writers = [
         subprocess.Popen([PYTHON, "-c", SUBMITTER, name, "50"], env=env, cwd=ROOT, stdin=subprocess.PIPE,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -209,7 +210,7 @@ def test_report_text_is_not_in_the_postgresql_table_files_in_clear(store_env):
     (ciphertext, notes), = backend.fetchall("SELECT ciphertext, staff_notes_ciphertext FROM reports WHERE case_code = ?", (code,))
     assert bytes(ciphertext).startswith(b"gAAAA") and bytes(notes).startswith(b"gAAAA")  # Fernet tokens
     text_columns = backend.fetchall(
-        "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public'"
+        "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema()"
         " AND data_type IN ('text', 'character varying', 'bytea')"
     )
     assert {table for table, _ in text_columns} == {"reports", "outbox", "audit", "meta"}
@@ -226,10 +227,11 @@ def test_report_text_is_not_in_the_postgresql_table_files_in_clear(store_env):
             if not cursor.fetchone()[0]:
                 skip_or_fail("reading table files needs a superuser in SENALES_TEST_PG_ADMIN_URL")
             cursor.execute("CHECKPOINT")
-            cursor.execute(
-                "SELECT c.relname, pg_read_binary_file(pg_relation_filepath(c.oid)) FROM pg_class c"
-                " JOIN pg_namespace n ON n.oid = c.relnamespace"
-                " WHERE n.nspname IN ('public', 'pg_toast') AND c.relkind IN ('r', 't') AND pg_relation_filepath(c.oid) IS NOT NULL"
+            cursor.execute(  # each table of the store and its TOAST table (where long values go)
+                "SELECT c.relname, pg_read_binary_file(pg_relation_filepath(c.oid)) FROM pg_class t"
+                " JOIN pg_namespace n ON n.oid = t.relnamespace JOIN pg_class c ON c.oid IN (t.oid, t.reltoastrelid)"
+                " WHERE n.nspname = %s AND t.relkind = 'r'",
+                (NAMESPACE,),
             )
             files = {name: bytes(data) for name, data in cursor.fetchall()}
     finally:
@@ -261,7 +263,7 @@ def test_opening_the_store_does_not_wait_for_another_process_writing(store_env):
     """Every report opens the store; that must not queue behind (or block) other writers' locks."""
     backend, key, _ = store_env
     ReportStore(backend.location, key).disconnect()  # tables exist now
-    writer = psycopg2.connect(backend.location, connect_timeout=5)
+    writer = psycopg2.connect(backend.location, connect_timeout=5, options=f"-c search_path={NAMESPACE}")
     try:
         with writer.cursor() as cursor:  # an open transaction holding write locks on both tables
             cursor.execute("UPDATE outbox SET attempts = attempts WHERE id = -1")
@@ -289,3 +291,25 @@ def test_bot_reports_audit_shows_every_hosts_accesses_from_the_shared_database(s
     assert printed.returncode == 0, printed.stderr
     assert "console:carmen" in printed.stdout and code in printed.stdout
     assert not os.path.exists(env["SENALES_REPORTS_AUDIT_LOG"]), "this host's own log file is empty"
+
+
+def test_the_tables_live_in_their_own_schema_beside_other_components(store_env):
+    """Production shares one database; a ``public.meta`` of someone else is left alone."""
+    backend, key, _ = store_env
+    admin = _admin_of_test_database()
+    try:
+        with admin.cursor() as cursor:
+            cursor.execute("CREATE TABLE IF NOT EXISTS public.meta (name TEXT PRIMARY KEY, value TEXT)")
+            cursor.execute("DELETE FROM public.meta")
+            cursor.execute("INSERT INTO public.meta VALUES ('key_check', 'not ours')")
+        with ReportStore(backend.location, key) as store:
+            store.create_report({"what_happened": "x", "danger_type": "threat"}, language="en", channel="sms", sender_id="1")
+        with admin.cursor() as cursor:
+            cursor.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = %s ORDER BY 1", (NAMESPACE,))
+            assert [row[0] for row in cursor.fetchall()] == ["audit", "meta", "outbox", "reports"]
+            cursor.execute("SELECT value FROM public.meta")
+            assert cursor.fetchall() == [("not ours",)]
+    finally:
+        with admin.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS public.meta")
+        admin.close()

@@ -19,11 +19,11 @@ from typing import List, Sequence, Union
 import psycopg2
 import pytest
 
+from bot.reports.postgres import NAMESPACE
 from tests.conftest import skip_or_fail
 
 PG_ADMIN = os.environ.get("SENALES_TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 PG_DB = "senales_wt_reports_test"
-TABLES = ("audit", "outbox", "meta", "reports")
 
 
 def _admin(url: str = PG_ADMIN):
@@ -49,12 +49,12 @@ def reports_pg_url() -> str:
 
 
 def empty_pg_database(url: str) -> None:
-    """Drop the store's tables, so each test also exercises creating them."""
+    """Drop the store's schema and tables, so each test also exercises creating them."""
     conn = _admin(url)
     try:
         with conn.cursor() as cursor:
             cursor.execute("SET lock_timeout = '10s'")  # a leaked connection fails the test, not hangs it
-            cursor.execute(f"DROP TABLE IF EXISTS {', '.join(TABLES)} CASCADE")
+            cursor.execute(f"DROP SCHEMA IF EXISTS {NAMESPACE} CASCADE")
     finally:
         conn.close()
 
@@ -86,7 +86,7 @@ class Backend:
                 return [tuple(row) for row in conn.execute(sql, tuple(parameters))]
             finally:
                 conn.close()
-        conn = psycopg2.connect(self.location, connect_timeout=5)
+        conn = psycopg2.connect(self.location, connect_timeout=5, options=f"-c search_path={NAMESPACE}")
         try:
             with conn.cursor() as cursor:
                 cursor.execute(sql.replace("?", "%s"), tuple(parameters))
@@ -98,7 +98,7 @@ class Backend:
         if not self.is_postgres:
             return [row[1] for row in self.fetchall(f"PRAGMA table_info({table})")]
         rows = self.fetchall(
-            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = ?"
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ?"
             " ORDER BY ordinal_position",
             (table,),
         )
