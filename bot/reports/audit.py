@@ -10,7 +10,6 @@ from __future__ import annotations
 import getpass
 import json
 import os
-import sqlite3
 from pathlib import Path
 from typing import List, Optional
 
@@ -27,7 +26,7 @@ def current_user() -> str:
 
 
 class AuditLog:
-    def __init__(self, conn: sqlite3.Connection, path: Path):
+    def __init__(self, conn: database.Connection, path: Path):
         self.conn = conn
         self.path = Path(path)
 
@@ -53,6 +52,16 @@ class AuditLog:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+FIELDS = ("at", "who", "action", "case_code", "outcome", "detail")
+
+
+def read_table(conn: database.Connection) -> List[dict]:
+    """The database's entries, oldest first: on a shared PostgreSQL store, every host's accesses
+    (each host's log file holds only its own)."""
+    rows = conn.execute(f"SELECT {', '.join(FIELDS)} FROM audit ORDER BY id").fetchall()
+    return [{name: row[name] for name in FIELDS} for row in rows]
 
 
 def read_log(path: Path) -> List[dict]:

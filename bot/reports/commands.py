@@ -10,13 +10,12 @@ import argparse
 import json
 import os
 import signal
-import sqlite3
 import sys
 import threading
 from pathlib import Path
 
 from bot.reports import audit as audit_module
-from bot.reports import clock, settings
+from bot.reports import clock, database, settings
 from bot.reports.crypto import check_key_file_permissions, create_key_file
 from bot.reports.errors import ReportsError
 from bot.reports.outbox import Deliverer, DeliveryConfig
@@ -31,7 +30,11 @@ def add_arguments(subparsers) -> None:
     """Add this group's commands to the ``bot reports`` sub-command parser."""
     common = argparse.ArgumentParser(add_help=False)
     where = common.add_argument_group("where the reports are")
-    where.add_argument("--db", metavar="PATH", help=f"reports database (default: ${settings.ENV_DB} or {settings.DEFAULT_DB})")
+    where.add_argument(
+        "--db",
+        metavar="PATH|URL",
+        help=f"reports database, a SQLite file or a postgresql:// URL (default: ${settings.ENV_DB_URL}, ${settings.ENV_DB} or {settings.DEFAULT_DB})",
+    )
     where.add_argument(
         "--key-file", metavar="PATH", help=f"key file (default: ${settings.ENV_KEY}, ${settings.ENV_KEY_FILE} or {settings.DEFAULT_KEY_FILE})"
     )
@@ -63,7 +66,7 @@ def add_arguments(subparsers) -> None:
     parser.add_argument("--forever", action="store_true", help="keep delivering until interrupted")
     parser.add_argument("--interval", type=_positive_seconds, default=30.0, metavar="S", help="seconds between passes with --forever (default 30)")
 
-    parser = command("audit", "print the audit log of staff accesses", _audit)
+    parser = command("audit", "print the audit log of staff accesses (from the database when it is PostgreSQL)", _audit)
     parser.add_argument("--case", metavar="CODE", help="only entries about this case")
 
     command("init-key", "create the local reports key file (0600) if there is none, and print where it is", _init_key)
@@ -84,8 +87,9 @@ def run(args: argparse.Namespace) -> int:
         return args.handler(args) or 0
     except ReportsError as error:
         return _fail(str(error))
-    except sqlite3.DatabaseError as error:
-        return _fail(f"Reports database {_db_path(args)}: {error}")
+    except database.DatabaseError as error:
+        message = " ".join(str(error).split())  # psycopg2 spreads one error over several lines
+        return _fail(f"Reports database {database.describe(_db_location(args))}: {message}")
     except OSError as error:
         return _fail(f"{error.strerror or error}: {error.filename or ''}".rstrip(": "))
 
@@ -96,8 +100,8 @@ def _fail(message: str) -> int:
 
 
 # -- plumbing ----------------------------------------------------------------------------------
-def _db_path(args) -> Path:
-    return Path(args.db) if args.db else settings.db_path()
+def _db_location(args) -> settings.Location:
+    return settings.location_from_text(args.db) if args.db else settings.db_location()
 
 
 def _audit_path(args) -> Path:
@@ -105,7 +109,7 @@ def _audit_path(args) -> Path:
 
 
 def _store(args) -> ReportStore:
-    return ReportStore(_db_path(args), key_file=args.key_file)
+    return ReportStore(_db_location(args), key_file=args.key_file)
 
 
 def _staff(store: ReportStore, args) -> StaffAccess:
@@ -221,8 +225,20 @@ def _deliver(args) -> int:
     return 0
 
 
+def _audit_entries(args) -> list:
+    """A shared PostgreSQL store has every host's accesses; a SQLite host has its own log file."""
+    location = _db_location(args)
+    if not settings.is_postgres_url(location):
+        return audit_module.read_log(_audit_path(args))
+    conn = database.connect(location)
+    try:
+        return audit_module.read_table(conn)
+    finally:
+        conn.close()
+
+
 def _audit(args) -> int:
-    entries = audit_module.read_log(_audit_path(args))
+    entries = _audit_entries(args)
     if args.case:
         from bot.reports.case_codes import normalize
 

@@ -1,7 +1,10 @@
-"""Open the reports SQLite file: WAL, fsync on every commit, owner-only file, tables created.
+"""Open the reports database: a SQLite file (one host) or PostgreSQL (several action servers).
 
-``synchronous=FULL`` matters: in WAL mode the default (NORMAL) may lose the last commits on a
-power cut, and the assistant tells a teen "sent" as soon as the commit returns.
+SQLite: WAL, fsync on every commit, owner-only file, tables created. ``synchronous=FULL``
+matters: in WAL mode the default (NORMAL) may lose the last commits on a power cut, and the
+assistant tells a teen "sent" as soon as the commit returns. PostgreSQL gets the same promise
+from ``synchronous_commit = on`` (see ``bot.reports.postgres``). Callers write one SQL dialect,
+SQLite's, and never need to know which database they talk to.
 """
 from __future__ import annotations
 
@@ -9,7 +12,16 @@ import os
 import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Union
+
+import psycopg2
+
+from bot.reports import postgres, settings
+
+Connection = Union[sqlite3.Connection, postgres.PgConnection]
+# What a caller catches, whichever database is behind the connection.
+DatabaseError = (sqlite3.DatabaseError, psycopg2.Error)
+IntegrityError = (sqlite3.IntegrityError, psycopg2.IntegrityError)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS reports (
@@ -65,8 +77,25 @@ def _create_private_file(path: Path) -> None:
         pass
 
 
-def connect(path: Path) -> sqlite3.Connection:
-    path = Path(path)
+def connect(location: settings.Location) -> Connection:
+    """A postgresql:// URL opens PostgreSQL; anything else is the path of a SQLite file."""
+    if settings.is_postgres_url(location):
+        conn = postgres.PgConnection(str(location).strip())
+        try:
+            conn.create_schema(SCHEMA)
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+    return connect_sqlite(Path(location))
+
+
+def describe(location: settings.Location) -> str:
+    """How error messages name the database: never with a password in it."""
+    return postgres.redacted(location) if settings.is_postgres_url(location) else str(location)
+
+
+def connect_sqlite(path: Path) -> sqlite3.Connection:
     _create_private_file(path)
     conn = sqlite3.connect(str(path), timeout=10, isolation_level=None)
     conn.row_factory = sqlite3.Row
@@ -82,12 +111,21 @@ def connect(path: Path) -> sqlite3.Connection:
 
 
 @contextmanager
-def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """BEGIN IMMEDIATE … COMMIT: takes the write lock up front, so two writers never deadlock."""
-    conn.execute("BEGIN IMMEDIATE")
+def transaction(conn: Connection) -> Iterator[Connection]:
+    """BEGIN … COMMIT, committed (and on disk) when the block ends, rolled back if it raises.
+
+    SQLite: BEGIN IMMEDIATE takes the write lock up front, so two writers never deadlock.
+    PostgreSQL: a plain BEGIN (READ COMMITTED); rows lock as they are written, and a
+    conditional UPDATE waiting on another writer's row re-checks its WHERE after that commit.
+    """
+    sqlite = isinstance(conn, sqlite3.Connection)
+    conn.execute("BEGIN IMMEDIATE" if sqlite else "BEGIN")
     try:
         yield conn
     except BaseException:
-        conn.execute("ROLLBACK")
+        if sqlite:
+            conn.execute("ROLLBACK")
+        else:
+            conn.rollback()
         raise
     conn.execute("COMMIT")

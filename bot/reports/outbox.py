@@ -9,13 +9,17 @@ capped); a target that is not configured keeps its rows waiting until it is. Bef
 a row is claimed with a short lease so two deliverers (cron and ``--forever``) do not both send
 it; a crash between "sent" and "marked delivered" can still resend once, so receivers should
 treat the case code as an idempotency key.
+
+The claim is one conditional UPDATE (the row must still show the attempts and due time this
+deliverer read), which is atomic on both databases: SQLite serializes writers, and on PostgreSQL
+a second UPDATE of the same row waits for the first to commit, re-checks its WHERE against the
+new row and so changes nothing. Workers on several hosts can therefore share one outbox.
 """
 from __future__ import annotations
 
 import logging
 import os
 import random
-import sqlite3
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -44,11 +48,11 @@ class OutboxItem:
     delivered_at: Optional[str]
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> "OutboxItem":
+    def from_row(cls, row) -> "OutboxItem":
         return cls(**{name: row[name] for name in cls.__dataclass_fields__})
 
 
-def enqueue(conn: sqlite3.Connection, case_code: str, now_text: str) -> None:
+def enqueue(conn: database.Connection, case_code: str, now_text: str) -> None:
     """Called inside the report's transaction: due at once, for every target."""
     conn.executemany(
         "INSERT INTO outbox (case_code, target, created_at, next_attempt_at) VALUES (?, ?, ?, ?)",
@@ -56,7 +60,7 @@ def enqueue(conn: sqlite3.Connection, case_code: str, now_text: str) -> None:
     )
 
 
-def items_for(conn: sqlite3.Connection, case_code: str) -> List[OutboxItem]:
+def items_for(conn: database.Connection, case_code: str) -> List[OutboxItem]:
     rows = conn.execute("SELECT * FROM outbox WHERE case_code = ? ORDER BY target", (case_code,)).fetchall()
     return [OutboxItem.from_row(row) for row in rows]
 

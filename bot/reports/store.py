@@ -1,12 +1,12 @@
-"""Reports at rest: one SQLite row per report, everything a teen wrote inside a Fernet token.
+"""Reports at rest: one database row per report, everything a teen wrote inside a Fernet token.
 
 Only what staff need to sort the queue stays in clear (case code, times, status, language,
 channel, an opaque sender pseudonym). ``create_report`` commits, with its outbox rows, before it
-returns: the assistant may tell the teen "sent" only after that.
+returns: the assistant may tell the teen "sent" only after that. The database is a SQLite file
+or, for several action servers, PostgreSQL (``settings.db_location``); the code is the same.
 """
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -59,17 +59,27 @@ class ReportStore:
 
     def __init__(
         self,
-        db_path: Optional[Union[str, Path]] = None,
+        location: Optional[settings.Location] = None,
         key: Optional[bytes] = None,
         *,
         key_file: Optional[Union[str, Path]] = None,
         clock_now: Callable[[], datetime] = clock.utcnow,
     ):
-        self.path = Path(db_path) if db_path is not None else settings.db_path()
+        """``location``: a SQLite file path or a postgresql:// URL (default: ``settings.db_location()``)."""
+        if location is None:
+            location = settings.db_location()
+        elif not settings.is_postgres_url(location):
+            location = Path(location)
+        self.location = location
+        self.path = location if isinstance(location, Path) else None  # the SQLite file, if it is one
         self.cipher = ReportCipher(key if key is not None else load_key(key_file))
         self.now = clock_now
-        self.conn = database.connect(self.path)
-        self._check_key()
+        self.conn = database.connect(location)
+        try:
+            self._check_key()
+        except BaseException:
+            self.conn.close()
+            raise
 
     # -- lifecycle ---------------------------------------------------------------------------
     def disconnect(self) -> None:
@@ -82,20 +92,25 @@ class ReportStore:
         self.disconnect()
 
     def _check_key(self) -> None:
-        """A stored token proves the key: a wrong key fails here, not halfway through a list."""
+        """A stored token proves the key: a wrong key fails here, not halfway through a list.
+
+        The first process to open a new database writes the token; ON CONFLICT lets several
+        processes opening it at once agree on that first one instead of failing.
+        """
         with database.transaction(self.conn):
+            self.conn.execute(
+                "INSERT INTO meta (name, value) VALUES ('key_check', ?) ON CONFLICT (name) DO NOTHING",
+                (self.cipher.encrypt_json(_KEY_CHECK),),
+            )
             row = self.conn.execute("SELECT value FROM meta WHERE name = 'key_check'").fetchone()
-            if row is None:
-                self.conn.execute(
-                    "INSERT INTO meta (name, value) VALUES ('key_check', ?)", (self.cipher.encrypt_json(_KEY_CHECK),)
-                )
-                return
         try:
             ok = self.cipher.decrypt_json(row["value"]) == _KEY_CHECK
         except ReportKeyError:
             ok = False
         if not ok:
-            raise ReportKeyError(f"The reports key does not open {self.path}: its reports were encrypted with another key.")
+            raise ReportKeyError(
+                f"The reports key does not open {database.describe(self.location)}: its reports were encrypted with another key."
+            )
 
     # -- writing -----------------------------------------------------------------------------
     def create_report(
@@ -128,7 +143,7 @@ class ReportStore:
                         (code, now, language, channel, pseudonym, ciphertext),
                     )
                     outbox.enqueue(self.conn, code, now)
-            except sqlite3.IntegrityError as error:
+            except database.IntegrityError as error:
                 if "case_code" not in str(error):
                     raise
                 continue  # The same code was drawn twice: draw again.
@@ -185,19 +200,19 @@ class ReportStore:
     def deliveries(self, case_code: str) -> Sequence[outbox.OutboxItem]:
         return outbox.items_for(self.conn, case_codes.normalize(case_code))
 
-    def _row(self, code: str) -> sqlite3.Row:
+    def _row(self, code: str):
         row = self.conn.execute("SELECT * FROM reports WHERE case_code = ?", (code,)).fetchone()
         if row is None:
             raise ReportNotFound(code)
         return row
 
-    def _notes(self, row: sqlite3.Row) -> Tuple[StaffNote, ...]:
+    def _notes(self, row) -> Tuple[StaffNote, ...]:
         token = row["staff_notes_ciphertext"]
         if token is None:
             return ()
         return tuple(StaffNote(**note) for note in self.cipher.decrypt_json(token))
 
-    def _report(self, row: sqlite3.Row) -> Report:
+    def _report(self, row) -> Report:
         return Report(
             case_code=row["case_code"],
             created_at=row["created_at"],
@@ -217,8 +232,8 @@ def create_report(
     language: str,
     channel: str,
     sender_id: str,
-    db_path: Optional[Union[str, Path]] = None,
+    location: Optional[settings.Location] = None,
 ) -> str:
     """For the assistant's action: open the configured store, save, commit, close, return the code."""
-    with ReportStore(db_path) as store:
+    with ReportStore(location) as store:
         return store.create_report(payload, language=language, channel=channel, sender_id=sender_id)

@@ -1,9 +1,13 @@
-"""``bot reports`` as staff use it: a real subprocess, a temporary database, an audit trail."""
+"""``bot reports`` as staff use it: a real subprocess, a temporary database, an audit trail.
+
+The commands that touch the store run against a SQLite file and against PostgreSQL (``backend``,
+chosen through the same environment variables production sets).
+"""
 from __future__ import annotations
 
 import json
 import os
-import sqlite3
+import socket
 import stat
 import subprocess
 import sys
@@ -13,13 +17,15 @@ import pytest
 from bot.devtools.paths import ROOT
 from bot.reports.crypto import ensure_local_key
 from bot.reports.store import ReportStore
+from tests.unit.reports_backends import backend, reports_pg_url  # noqa: F401  (pytest fixtures)
 
 PYTHON = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv" / "bin" / "python").exists() else sys.executable
 TEXT = "A guy on Snapchat wants me to carry a backpack to Tucson"
 
 
 @pytest.fixture
-def env(tmp_path):
+def plain_env(tmp_path):
+    """A store-less environment: enough for --help and init-key."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("SENALES_")}
     environment.update(
         SENALES_REPORTS_DB=str(tmp_path / "reports.db"),
@@ -31,10 +37,15 @@ def env(tmp_path):
 
 
 @pytest.fixture
-def seeded(env):
+def env(plain_env, backend):
+    return {**plain_env, **backend.cli_env()}
+
+
+@pytest.fixture
+def seeded(env, backend):
     """Two reports written the way the assistant writes them; returns their case codes."""
     key = ensure_local_key(env["SENALES_REPORTS_KEY_FILE"]).read_bytes().strip()
-    with ReportStore(env["SENALES_REPORTS_DB"], key) as store:
+    with ReportStore(backend.location, key) as store:
         first = store.create_report(
             {"what_happened": TEXT, "recruiter_app": "Snapchat", "danger_type": "recruitment_offer", "contact_back": True, "contact_address": "555-0100"},
             language="en",
@@ -56,7 +67,7 @@ def audit_lines(env):
         return [json.loads(line) for line in handle]
 
 
-def test_list_show_close_work_and_every_access_is_audited(env, seeded):
+def test_list_show_close_work_and_every_access_is_audited(env, seeded, backend):
     first, second = seeded
 
     listed = bot(env, "reports", "list", "--as", "alice")
@@ -90,9 +101,10 @@ def test_list_show_close_work_and_every_access_is_audited(env, seeded):
     assert TEXT not in json.dumps(entries) and "Called, safe now" not in json.dumps(entries)
     assert stat.S_IMODE(os.stat(env["SENALES_REPORTS_AUDIT_LOG"]).st_mode) == 0o600
 
-    with sqlite3.connect(env["SENALES_REPORTS_DB"]) as db:
-        table = db.execute("SELECT who, action, case_code FROM audit ORDER BY id").fetchall()
+    table = backend.fetchall("SELECT who, action, case_code FROM audit ORDER BY id")
     assert table == [(e["who"], e["action"], e["case_code"]) for e in entries]
+    if backend.is_postgres:
+        assert not os.path.exists(env["SENALES_REPORTS_DB"]), "with SENALES_REPORTS_DB_URL set, no SQLite file is made"
 
     printed = bot(env, "reports", "audit")
     assert printed.returncode == 0
@@ -122,7 +134,8 @@ def test_export_is_audited_and_writes_an_owner_only_file(env, seeded, tmp_path):
     assert entry["action"] == "export" and seeded[0] in entry["detail"]
 
 
-def test_init_key_creates_a_0600_key_and_says_where(env, tmp_path):
+def test_init_key_creates_a_0600_key_and_says_where(plain_env, tmp_path):
+    env = plain_env
     result = bot(env, "reports", "init-key")
     assert result.returncode == 0
     assert env["SENALES_REPORTS_KEY_FILE"] in result.stdout
@@ -131,11 +144,13 @@ def test_init_key_creates_a_0600_key_and_says_where(env, tmp_path):
     assert again.returncode == 0 and "already exists" in again.stdout
 
 
-def test_key_and_database_overrides_on_the_command_line(env, seeded, tmp_path):
-    env = dict(env, SENALES_REPORTS_DB=str(tmp_path / "elsewhere.db"), SENALES_REPORTS_KEY_FILE=str(tmp_path / "other.key"))
+def test_key_and_database_overrides_on_the_command_line(env, seeded, tmp_path, backend):
+    """--db (a path or a postgresql:// URL) and --key-file win over the environment."""
+    env = {k: v for k, v in env.items() if k != "SENALES_REPORTS_DB_URL"}
+    env.update(SENALES_REPORTS_DB=str(tmp_path / "elsewhere.db"), SENALES_REPORTS_KEY_FILE=str(tmp_path / "other.key"))
     empty = bot(env, "reports", "list")
     assert empty.returncode == 0 and "No reports." in empty.stdout
-    result = bot(env, "reports", "list", "--db", str(tmp_path / "reports.db"), "--key-file", str(tmp_path / "reports.key"))
+    result = bot(env, "reports", "list", "--db", str(backend.location), "--key-file", str(tmp_path / "reports.key"))
     assert result.returncode == 0 and seeded[0] in result.stdout
 
 
@@ -163,12 +178,12 @@ def test_user_errors_never_show_a_traceback(env, seeded, tmp_path):
 @pytest.mark.parametrize(
     "args", [[], ["reports"], ["reports", "list"], ["reports", "show"], ["reports", "close"], ["reports", "deliver"], ["reports", "audit"], ["reports", "init-key"], ["reports", "export"]]
 )
-def test_help_everywhere(env, args):
-    result = bot(env, *args, "--help")
+def test_help_everywhere(plain_env, args):
+    result = bot(plain_env, *args, "--help")
     assert result.returncode == 0 and result.stdout.startswith("usage: bot")
 
 
-def test_deliver_forever_stops_cleanly_on_sigterm(env, seeded):
+def test_deliver_forever_stops_cleanly_on_sigterm(env, seeded, backend):
     import signal
     import socket
 
@@ -190,6 +205,23 @@ def test_deliver_forever_stops_cleanly_on_sigterm(env, seeded):
             process.kill()
     assert process.returncode == 0, err
     assert "Stopped." in out and "Traceback" not in err
-    with sqlite3.connect(env["SENALES_REPORTS_DB"]) as db:
-        rows = db.execute("SELECT attempts, delivered_at FROM outbox WHERE target = 'webhook'").fetchall()
+    rows = backend.fetchall("SELECT attempts, delivered_at FROM outbox WHERE target = 'webhook'")
     assert rows == [(1, None), (1, None)], "a receiver that is down delays delivery, it loses nothing"
+
+
+def test_a_reports_url_that_is_not_postgresql_is_refused_clearly(plain_env):
+    result = bot(dict(plain_env, SENALES_REPORTS_DB_URL="sqlite:///var/reports.db"), "reports", "list")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "SENALES_REPORTS_DB_URL must be a postgresql:// URL" in result.stderr and "SENALES_REPORTS_DB" in result.stderr
+
+
+def test_an_unreachable_postgresql_is_one_line_without_the_password(plain_env):
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"postgresql://senales:hunter2-secret@127.0.0.1:{port}/reports"
+    result = bot(dict(plain_env, SENALES_REPORTS_DB_URL=url), "reports", "list")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"error: Reports database postgresql://senales:***@127.0.0.1:{port}/reports: ")
+    assert "refused" in line.lower() and "hunter2" not in result.stderr + result.stdout

@@ -1,4 +1,7 @@
-"""Outbox rules without a network: back-off, exactly-once per target, waiting for configuration."""
+"""Outbox rules without a network: back-off, exactly-once per target, waiting for configuration.
+
+The store-backed tests run on a SQLite file and on PostgreSQL (``backend``).
+"""
 from __future__ import annotations
 
 import json
@@ -13,13 +16,14 @@ from bot.reports.errors import ReportsConfigError
 from bot.reports.outbox import MAX_DELAY, Deliverer, DeliveryConfig, OutboxItem, backoff_delay, verify_signature
 from bot.reports.store import ReportStore
 from bot.reports.webhook import DeliveryFailed, build_body, sign
+from tests.unit.reports_backends import backend, reports_pg_url  # noqa: F401  (pytest fixtures)
 
 REPORT = {"what_happened": "He said I'd earn $300 a trip", "danger_type": "recruitment_offer", "contact_back": False}
 
 
 @pytest.fixture
-def store(tmp_path):
-    with ReportStore(tmp_path / "reports.db", Fernet.generate_key()) as opened:
+def store(backend):
+    with ReportStore(backend.location, Fernet.generate_key()) as opened:
         yield opened
 
 

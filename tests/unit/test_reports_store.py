@@ -1,9 +1,12 @@
-"""Reports at rest: encrypted in the SQLite file and its WAL, round-trip, unique case codes."""
+"""Reports at rest: encrypted in the SQLite file and its WAL, round-trip, unique case codes.
+
+Every test that does not look at SQLite's files runs on both backends (``backend``: a SQLite
+file and PostgreSQL); the PostgreSQL-only checks are in tests/integration/test_reports_postgres.py.
+"""
 from __future__ import annotations
 
 import os
 import re
-import sqlite3
 import stat
 
 import pytest
@@ -12,6 +15,7 @@ from cryptography.fernet import Fernet
 from bot.reports import case_codes, outbox
 from bot.reports.errors import InvalidReport, ReportKeyError, ReportNotFound
 from bot.reports.store import ReportStore
+from tests.unit.reports_backends import backend, reports_pg_url  # noqa: F401  (pytest fixtures)
 
 SECRET_TEXT = "Un señor en TikTok me ofreció 800 dólares por cruzar paquetes mañana"
 PHONE = "+15557654321"
@@ -37,7 +41,14 @@ def key() -> bytes:
 
 
 @pytest.fixture
-def store(tmp_path, key):
+def store(backend, key):
+    with ReportStore(backend.location, key) as opened:
+        yield opened
+
+
+@pytest.fixture
+def sqlite_store(tmp_path, key):
+    """For the tests about SQLite's own files (WAL, modes, pragmas)."""
     with ReportStore(tmp_path / "reports.db", key) as opened:
         yield opened
 
@@ -52,7 +63,8 @@ def raw_bytes(db_path) -> bytes:
     return data
 
 
-def test_report_text_never_reaches_the_database_or_wal_in_clear(store):
+def test_report_text_never_reaches_the_database_or_wal_in_clear(sqlite_store):
+    store = sqlite_store
     code = store.create_report(payload(), language="es", channel="whatsapp", sender_id=PHONE)
     store.close(code, "Llamamos a Marisol el martes, está a salvo")
     wal = f"{store.path}-wal"
@@ -67,25 +79,24 @@ def test_report_text_never_reaches_the_database_or_wal_in_clear(store):
     assert data and SECRET_TEXT.encode() not in data and b"jefe_rapido_77" not in data
 
 
-def test_database_files_are_owner_only(store):
+def test_database_files_are_owner_only(sqlite_store):
+    store = sqlite_store
     store.create_report(payload(), language="en", channel="sms", sender_id=PHONE)
     for suffix in ("", "-wal"):
         assert stat.S_IMODE(os.stat(f"{store.path}{suffix}").st_mode) == 0o600
 
 
-def test_database_uses_wal_and_full_sync(store):
+def test_database_uses_wal_and_full_sync(sqlite_store):
+    store = sqlite_store
     assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert store.conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
 
 
-def test_create_is_committed_before_it_returns(store):
+def test_create_is_committed_before_it_returns(store, backend):
     code = store.create_report(payload(), language="en", channel="telegram", sender_id="chat-42")
-    other = sqlite3.connect(str(store.path))
-    try:
-        row = other.execute("SELECT status, language, channel FROM reports WHERE case_code = ?", (code,)).fetchone()
-        targets = [r[0] for r in other.execute("SELECT target FROM outbox WHERE case_code = ? ORDER BY target", (code,))]
-    finally:
-        other.close()
+    # Another connection (another process, in production) sees it at once.
+    (row,) = backend.fetchall("SELECT status, language, channel FROM reports WHERE case_code = ?", (code,))
+    targets = [r[0] for r in backend.fetchall("SELECT target FROM outbox WHERE case_code = ? ORDER BY target", (code,))]
     assert row == ("open", "en", "telegram")
     assert targets == ["email", "webhook"]
 
@@ -165,27 +176,57 @@ def test_a_repeated_case_code_is_redrawn(store, monkeypatch):
     assert store.create_report(payload(), language="en", channel="sms", sender_id="b") == "SN-BBBB-33"
 
 
-def test_report_and_outbox_rows_are_one_transaction(store, monkeypatch):
-    def broken_enqueue(conn, code, now):
-        raise sqlite3.OperationalError("disk full")
+def test_report_and_outbox_rows_are_one_transaction(store, backend, monkeypatch):
+    real_enqueue = outbox.enqueue
 
-    monkeypatch.setattr(outbox, "enqueue", broken_enqueue)
-    with pytest.raises(sqlite3.OperationalError):
+    def enqueue_then_fail(conn, code, now):
+        real_enqueue(conn, code, now)  # the outbox rows are written ...
+        raise OSError("disk full")  # ... and then something fails before COMMIT
+
+    monkeypatch.setattr(outbox, "enqueue", enqueue_then_fail)
+    with pytest.raises(OSError):
         store.create_report(payload(), language="en", channel="sms", sender_id=PHONE)
-    assert store.conn.execute("SELECT COUNT(*) FROM reports").fetchone()[0] == 0
+    assert backend.fetchall("SELECT COUNT(*) FROM reports") == [(0,)]
+    assert backend.fetchall("SELECT COUNT(*) FROM outbox") == [(0,)]
+    monkeypatch.setattr(outbox, "enqueue", real_enqueue)
+    code = store.create_report(payload(), language="en", channel="sms", sender_id=PHONE)  # the connection is still usable
+    assert [r.case_code for r in store.list()] == [code]
 
 
-def test_outbox_rows_hold_only_the_case_code(store):
+def test_outbox_rows_hold_only_the_case_code(store, backend):
     code = store.create_report(payload(), language="es", channel="sms", sender_id=PHONE)
     items = store.deliveries(code)
     assert {i.target for i in items} == {"webhook", "email"}
     assert all(i.attempts == 0 and i.delivered_at is None for i in items)
-    columns = [row[1] for row in store.conn.execute("PRAGMA table_info(outbox)")]
-    assert not {"ciphertext", "report", "payload", "what_happened"} & set(columns)
+    columns = backend.columns("outbox")
+    assert "case_code" in columns and not {"ciphertext", "report", "payload", "what_happened"} & set(columns)
 
 
-def test_another_key_cannot_open_the_database(tmp_path, key):
-    with ReportStore(tmp_path / "reports.db", key) as store:
+def test_another_key_cannot_open_the_database(backend, key):
+    with ReportStore(backend.location, key) as store:
         store.create_report(payload(), language="en", channel="sms", sender_id=PHONE)
-    with pytest.raises(ReportKeyError, match="does not open"):
-        ReportStore(tmp_path / "reports.db", Fernet.generate_key())
+    with pytest.raises(ReportKeyError, match="^The reports key does not open .*encrypted with another key"):
+        ReportStore(backend.location, Fernet.generate_key())
+    with ReportStore(backend.location, key) as store:  # the right key still opens it: nothing was overwritten
+        assert len(store.list()) == 1
+
+
+def test_an_empty_database_is_bound_to_the_first_key_that_opens_it(backend, key):
+    ReportStore(backend.location, key).disconnect()  # no report yet, only the key check
+    with pytest.raises(ReportKeyError):
+        ReportStore(backend.location, Fernet.generate_key())
+    assert backend.fetchall("SELECT name FROM meta") == [("key_check",)]
+
+
+def test_no_column_of_any_table_holds_report_text_in_clear(store, backend):
+    """Whatever the database, only ciphertext, codes, times and labels are stored."""
+    code = store.create_report(payload(), language="es", channel="sms", sender_id=PHONE)
+    store.close(code, "Llamamos a Marisol el martes, está a salvo")
+    stored = []
+    for table in ("reports", "outbox", "audit", "meta"):
+        for row in backend.fetchall(f"SELECT * FROM {table}"):
+            stored += [bytes(v) if isinstance(v, (bytes, memoryview)) else str(v).encode("utf-8") for v in row]
+    assert code.encode() in stored
+    data = b"\0".join(stored)
+    for secret in [SECRET_TEXT, "ofreció 800", "jefe_rapido_77", "marisol.quiet@example.org", "Nogales", "está a salvo", PHONE, "5557654321"]:
+        assert secret.encode("utf-8") not in data, f"{secret!r} is stored in clear"
