@@ -52,7 +52,7 @@ class ConsoleConfig:
         return cls(
             tracker_url=settings.tracker_url(), analytics_url=settings.analytics_url(), threshold=settings.min_count(),
             retention_days=settings.retention_days(), secure_cookie=os.environ.get("SENALES_CONSOLE_SECURE_COOKIE") == "1",
-            reports_db=report_settings.db_path(), audit_log=report_settings.audit_log_path(),
+            reports_db=report_settings.db_location(), audit_log=report_settings.audit_log_path(),
         )
 
 

@@ -196,7 +196,7 @@ def test_kill_minus_9_one_instance_mid_load_loses_nothing(prod):
         assert code, "the reporter got a case code"
         from bot.reports.store import ReportStore
 
-        with ReportStore(prod.reports_env["SENALES_REPORTS_DB"], key=prod.reports_env["SENALES_REPORTS_KEY"].encode()) as store:
+        with ReportStore(prod.reports_env["SENALES_REPORTS_DB_URL"], key=prod.reports_env["SENALES_REPORTS_KEY"].encode()) as store:
             stored = {r.case_code for r in store.list()}
         assert code.group(0) in stored
         retried = [d for d in log if d.attempts > 1]

@@ -99,7 +99,7 @@ class RunningTopology:
         self.pg_url = pg_url
         self.reports_env = {
             "SENALES_REPORTS_KEY": Fernet.generate_key().decode(),
-            "SENALES_REPORTS_DB": str(workdir / "reports.db"),
+            "SENALES_REPORTS_DB_URL": pg_url,  # shared by every action server
             "SENALES_REPORTS_AUDIT_LOG": str(workdir / "reports-audit.log"),
         }
         env = {
@@ -123,7 +123,7 @@ class RunningTopology:
         credentials_file = workdir / "credentials.yml"
         credentials_file.write_text(yaml.safe_dump(credentials))
         self.topology = Topology(env=env, rasa_ports=[free_port() for _ in range(instances)],
-                                 action_ports=[free_port()], port=port, actions_port=free_port(),
+                                 action_ports=[free_port(), free_port()], port=port, actions_port=free_port(),
                                  run_dir=workdir / "prod", credentials=credentials_file)
         self.base = self.topology.base
 
