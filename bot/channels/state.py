@@ -21,7 +21,7 @@ import json
 import sqlite3
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
 
@@ -41,6 +41,23 @@ class Claim:
 
     status: str
     reply: Optional[List[str]] = None
+
+
+@dataclass(frozen=True)
+class SenderSnapshot:
+    """A sender's settings read in one query at the start of a webhook."""
+
+    opted_out: bool = False
+    language: Optional[str] = None
+    buttons: Dict[str, str] = field(default_factory=dict)
+
+
+def decode_buttons(raw: Optional[str]) -> Dict[str, str]:
+    try:
+        value = json.loads(raw) if raw else {}
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def decode_reply(raw: Optional[str]) -> Optional[List[str]]:
@@ -64,6 +81,9 @@ class ChannelState:
 
     def release(self, channel: str, message_id: str) -> None:
         """Give a claim back unanswered, so the service's retry is answered anew."""
+        raise NotImplementedError
+
+    def snapshot(self, sender_id: str) -> SenderSnapshot:
         raise NotImplementedError
 
     def opted_out(self, sender_id: str) -> bool:
@@ -178,6 +198,12 @@ class SQLiteChannelState(ChannelState):
             (sender_id, value, time.time()),
         )
 
+    def snapshot(self, sender_id: str) -> SenderSnapshot:
+        rows = self._execute("SELECT opted_out, language, buttons FROM senders WHERE sender_id = ?", (sender_id,))
+        if not rows:
+            return SenderSnapshot()
+        return SenderSnapshot(bool(rows[0][0]), rows[0][1], decode_buttons(rows[0][2]))
+
     def opted_out(self, sender_id: str) -> bool:
         return bool(self._sender(sender_id, "opted_out"))
 
@@ -192,12 +218,7 @@ class SQLiteChannelState(ChannelState):
             self._set(sender_id, "language", language)
 
     def buttons(self, sender_id: str) -> Dict[str, str]:
-        raw = self._sender(sender_id, "buttons")
-        try:
-            value = json.loads(raw) if raw else {}
-        except ValueError:
-            return {}
-        return value if isinstance(value, dict) else {}
+        return decode_buttons(self._sender(sender_id, "buttons"))
 
     def set_buttons(self, sender_id: str, buttons: Dict[str, str], replace: bool = True) -> None:
         merged = dict(buttons) if replace else {**self.buttons(sender_id), **buttons}

@@ -17,7 +17,8 @@ import time
 from typing import Callable, Dict, List, Optional
 
 from bot.channels.state import (
-    BUSY, DONE, MAX_REMEMBERED_BUTTONS, NEW, REPLY_TTL_SECONDS, SEEN_TTL_SECONDS, ChannelState, Claim, decode_reply,
+    BUSY, DONE, MAX_REMEMBERED_BUTTONS, NEW, REPLY_TTL_SECONDS, SEEN_TTL_SECONDS, ChannelState, Claim,
+    SenderSnapshot, decode_buttons, decode_reply,
 )
 
 logger = logging.getLogger(__name__)
@@ -54,10 +55,14 @@ class PostgresChannelState(ChannelState):
                                   cursor.execute(SCHEMA)))
         self._last_prune = 0.0
 
-    def _run(self, work: Callable):
+    def _run(self, work: Callable, durable: bool = True):
         """``work(cursor)`` in one transaction on a pooled connection. A connection broken by a
         database restart is dropped and the work tried once more on a fresh one, so a restart
-        needs no manual step (every statement here is safe to repeat)."""
+        needs no manual step (every statement here is safe to repeat).
+
+        ``durable=False`` commits without waiting for the disk: for claims, recorded replies,
+        buttons and the language, which a database crash may lose at the cost of at most one
+        repeated turn or a "which option?" reply. STOP and reply addresses always wait."""
         import psycopg2
 
         for attempt in (1, 2):
@@ -66,6 +71,8 @@ class PostgresChannelState(ChannelState):
             try:
                 with conn:
                     with conn.cursor() as cursor:
+                        if not durable:
+                            cursor.execute("SET LOCAL synchronous_commit = off")
                         return work(cursor)
             except (psycopg2.OperationalError, psycopg2.InterfaceError):
                 broken = True
@@ -103,7 +110,7 @@ class PostgresChannelState(ChannelState):
                            (channel, message_id))
             return cursor.fetchone()
 
-        row = self._run(work)
+        row = self._run(work, durable=False)
         if row == NEW:
             return Claim(NEW)
         if row and row[0] == "processing":
@@ -114,7 +121,7 @@ class PostgresChannelState(ChannelState):
         encoded = json.dumps(reply, ensure_ascii=False) if reply is not None else None
         self._run(lambda cursor: cursor.execute(
             "UPDATE channel_seen SET status = 'done', reply = %s, at = %s WHERE channel = %s AND message_id = %s",
-            (encoded, time.time(), channel, message_id)))
+            (encoded, time.time(), channel, message_id)), durable=False)
 
     def release(self, channel: str, message_id: str) -> None:
         self._run(lambda cursor: cursor.execute(
@@ -133,7 +140,13 @@ class PostgresChannelState(ChannelState):
         self._run(lambda cursor: cursor.execute(
             f"INSERT INTO channel_senders (sender_id, {column}, updated_at) VALUES (%s, %s, %s) "
             f"ON CONFLICT (sender_id) DO UPDATE SET {column} = EXCLUDED.{column}, updated_at = EXCLUDED.updated_at",
-            (sender_id, value, time.time())))
+            (sender_id, value, time.time())), durable=column == "opted_out")
+
+    def snapshot(self, sender_id: str) -> SenderSnapshot:
+        row = self._run(lambda cursor: (
+            cursor.execute("SELECT opted_out, language, buttons FROM channel_senders WHERE sender_id = %s", (sender_id,)),
+            cursor.fetchone())[1])
+        return SenderSnapshot(bool(row[0]), row[1], decode_buttons(row[2])) if row else SenderSnapshot()
 
     def opted_out(self, sender_id: str) -> bool:
         return bool(self._sender(sender_id, "opted_out"))
@@ -149,12 +162,7 @@ class PostgresChannelState(ChannelState):
             self._set(sender_id, "language", language)
 
     def buttons(self, sender_id: str) -> Dict[str, str]:
-        raw = self._sender(sender_id, "buttons")
-        try:
-            value = json.loads(raw) if raw else {}
-        except ValueError:
-            return {}
-        return value if isinstance(value, dict) else {}
+        return decode_buttons(self._sender(sender_id, "buttons"))
 
     def set_buttons(self, sender_id: str, buttons: Dict[str, str], replace: bool = True) -> None:
         merged = dict(buttons) if replace else {**self.buttons(sender_id), **buttons}

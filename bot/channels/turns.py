@@ -13,12 +13,10 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
-from bot.channels import messages
+from bot.channels import messages, turn_notes
 from bot.channels.state import ChannelState
 
 logger = logging.getLogger(__name__)
-
-CONSENT_SLOT = "report_contact_back"
 
 
 class AddressCipher:
@@ -50,38 +48,36 @@ async def run_turn(
     metadata: Optional[Dict[str, Any]] = None,
     reply_address: Optional[str] = None,
     cipher: Optional[AddressCipher] = None,
+    known_language: Optional[str] = None,
 ) -> List[Dict[str, Any]]:
-    """The replies to ``text`` (Rasa's collected message dicts), never an exception."""
+    """The replies to ``text`` (Rasa's collected message dicts), never an exception.
+
+    ``known_language``: the language the channel state holds for this sender, if the caller
+    read it already; it is written again only when the turn changed it."""
     collector = CollectingOutputChannel()
     try:
         await on_new_message(UserMessage(text, collector, sender_id, input_channel=channel, metadata=metadata))
     except Exception:
         logger.exception("%s message could not be handled", channel)
         return [{"text": messages.text("apology", state.language(sender_id))}]
-    await _after_turn(app, sender_id, channel, state, reply_address, cipher)
+    await _after_turn(app, sender_id, channel, state, reply_address, cipher, known_language)
     return collector.messages
 
 
-async def _after_turn(app, sender_id, channel, state, reply_address, cipher) -> None:
-    try:
-        tracker = await app.ctx.agent.tracker_store.retrieve(sender_id)
-    except Exception:
-        logger.warning("%s: tracker not readable after the turn", channel)
-        return
-    if tracker is None:
-        return
-    state.set_language(sender_id, tracker.get_slot("language"))
-    if reply_address and cipher and _consented_this_turn(tracker):
+async def _after_turn(app, sender_id, channel, state, reply_address, cipher, known_language) -> None:
+    note = turn_notes.take(sender_id)
+    if note is None:  # no note from the tracker store: read the tracker back
+        try:
+            tracker = await app.ctx.agent.tracker_store.retrieve(sender_id)
+        except Exception:
+            logger.warning("%s: tracker not readable after the turn", channel)
+            return
+        if tracker is None:
+            return
+        note = turn_notes.note_of(tracker)
+    if note.language and note.language != known_language:
+        state.set_language(sender_id, note.language)
+    if reply_address and cipher and note.consented:
         token = cipher.encrypt(channel, reply_address)
         if token:
             state.save_reply_address(sender_id, channel, token)
-
-
-def _consented_this_turn(tracker) -> bool:
-    """True when this turn set ``report_contact_back`` to yes (the form resets it right after)."""
-    for event in reversed(tracker.events):
-        if getattr(event, "type_name", None) == "user":
-            return False
-        if getattr(event, "type_name", None) == "slot" and event.key == CONSENT_SLOT and event.value is True:
-            return True
-    return False

@@ -142,16 +142,17 @@ class TwilioSmsInput(InputChannel):
     async def handle(self, on_new_message, app, sender_id: str, address: str, params: Dict[str, str]) -> List[str]:
         raw = params.get("Body") or ""
         word = keywords.keyword(raw)
-        language = self.state.language(sender_id)
+        sender = self.state.snapshot(sender_id)
+        language = sender.language
         if word == "opt_out":
-            if self.state.opted_out(sender_id):
+            if sender.opted_out:
                 return []
             self.state.set_opted_out(sender_id, True)
             return splitting.split_sms(messages.text("stopped", language))
-        if word == "opt_in" and self.state.opted_out(sender_id):
+        if word == "opt_in" and sender.opted_out:
             self.state.set_opted_out(sender_id, False)
             return splitting.split_sms(messages.text("started", language))
-        if self.state.opted_out(sender_id):
+        if sender.opted_out:
             return []
         verdict = self.limiter.check(sender_id)
         if verdict != "ok":
@@ -162,10 +163,10 @@ class TwilioSmsInput(InputChannel):
         text, was_cut = inbound.prepare(raw, self.max_input_chars)
         if not text:
             return splitting.split_sms(messages.text("no_text", language))
-        payload = inbound.chosen_payload(raw, self.state.buttons(sender_id))
+        payload = inbound.chosen_payload(raw, sender.buttons)
         replies = await run_turn(
             on_new_message, app, text=payload or text, sender_id=sender_id, channel=CHANNEL,
-            state=self.state, reply_address=address, cipher=self.cipher,
+            state=self.state, reply_address=address, cipher=self.cipher, known_language=language,
         )
         language = self.state.language(sender_id)
         out: List[str] = []
@@ -176,5 +177,6 @@ class TwilioSmsInput(InputChannel):
             if reply.get("buttons"):
                 offered = inbound.numbered_buttons(reply["buttons"])
             out.extend(render(reply, language))
-        self.state.set_buttons(sender_id, offered)
+        if offered != sender.buttons:
+            self.state.set_buttons(sender_id, offered)
         return out

@@ -17,6 +17,8 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.channels import turn_notes
+
 logger = logging.getLogger(__name__)
 
 CONFIRMED_ACTION = "utter_data_deleted"
@@ -52,6 +54,7 @@ class PrivacySQLTrackerStore(SQLTrackerStore):
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         await super().save(tracker)
+        turn_notes.record(tracker)  # what the channel reads after the turn, without a query
         if deletion_confirmed(tracker):
             loop = asyncio.get_running_loop()
             deleted = await loop.run_in_executor(None, self._delete_sender, tracker.sender_id)
