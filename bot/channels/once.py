@@ -9,6 +9,9 @@ claim left by a dead instance expires after its lease so the retry is answered h
 
 The turn runs shielded from cancellation: if the service hangs up mid-turn, the turn still
 finishes and its reply is recorded, so the retry gets that reply instead of a second turn.
+
+State calls run in a worker thread (``asyncio.to_thread``): with PostgreSQL each is a network
+round trip, and under load a blocked event loop is a Rasa instance that stops thinking.
 """
 from __future__ import annotations
 
@@ -35,7 +38,7 @@ async def answer_once(
     lease = settings.claim_lease_seconds()
     deadline = time.monotonic() + wait_seconds
     while True:
-        claim = state.claim(channel, message_id, lease)
+        claim = await asyncio.to_thread(state.claim, channel, message_id, lease)
         if claim.status == NEW:
             break
         if claim.status == DONE:
@@ -50,7 +53,7 @@ async def _answer_and_record(state, channel, message_id, answer) -> List[str]:
     try:
         reply = await answer()
     except BaseException:
-        state.release(channel, message_id)  # nothing was answered: the retry starts afresh
+        await asyncio.to_thread(state.release, channel, message_id)  # nothing was answered: the retry starts afresh
         raise
-    state.complete(channel, message_id, reply)
+    await asyncio.to_thread(state.complete, channel, message_id, reply)
     return reply

@@ -18,6 +18,7 @@ never answers button taps and keeps the chat id as the sender id. Here:
 """
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -35,7 +36,7 @@ from bot.channels import inbound, messages, settings, splitting
 from bot.channels.identity import SenderIds
 from bot.channels.once import answer_once
 from bot.channels.ratelimit import rate_limiter_from_env
-from bot.channels.state import ChannelState, channel_state_from_env
+from bot.channels.state import ChannelState, SenderSnapshot, channel_state_from_env
 from bot.channels.turns import AddressCipher, run_turn
 
 logger = logging.getLogger(__name__)
@@ -159,12 +160,14 @@ class TelegramInput(InputChannel):
             return  # channel posts, reactions, polls...: acknowledged, nothing to say
         chat_id = message.chat.id
         sender_id = self.sender_ids.sender_id(CHANNEL, str(chat_id))
-        language = self.state.language(sender_id)
+        # State and rate-limit calls are network round trips in production: off the event loop.
+        sender = await asyncio.to_thread(self.state.snapshot, sender_id)
+        language = sender.language
         if message.chat.type != "private":
             if update.message and (message.text or "").startswith("/"):
                 await self.send(bot, chat_id, sender_id, [{"text": messages.text("group_chat", language)}])
             return
-        verdict = self.limiter.check(sender_id)
+        verdict = await asyncio.to_thread(self.limiter.check, sender_id)
         if verdict != "ok":
             if verdict == "warn":
                 await self.send(bot, chat_id, sender_id, [{"text": messages.text("rate_limited", language)}])
@@ -182,13 +185,13 @@ class TelegramInput(InputChannel):
             if kind == "help":
                 await self.send(bot, chat_id, sender_id, [{"text": messages.text("help", value)}])
                 return
-            await self.converse(bot, chat_id, sender_id, value, False, on_new_message, app)
+            await self.converse(bot, chat_id, sender_id, value, False, on_new_message, app, sender)
             return
         text, was_cut = inbound.prepare(raw, self.max_input_chars)
         if not text:
             await self.send(bot, chat_id, sender_id, [{"text": messages.text("no_text", language)}])
             return
-        await self.converse(bot, chat_id, sender_id, text, was_cut, on_new_message, app)
+        await self.converse(bot, chat_id, sender_id, text, was_cut, on_new_message, app, sender)
 
     async def handle_tap(self, update: Update, bot: Bot, on_new_message, app) -> None:
         query = update.callback_query
@@ -208,14 +211,15 @@ class TelegramInput(InputChannel):
                 await self.converse(bot, chat.id, sender_id, payload, False, on_new_message, app)
 
     async def converse(self, bot: Bot, chat_id: int, sender_id: str, text: str, was_cut: bool,
-                       on_new_message, app) -> None:
-        self.state.set_opted_out(sender_id, False)  # writing to us again undoes a block
+                       on_new_message, app, sender: Optional[SenderSnapshot] = None) -> None:
+        if sender is None or sender.opted_out:  # writing to us again undoes a block
+            await asyncio.to_thread(self.state.set_opted_out, sender_id, False)
         replies = await run_turn(
             on_new_message, app, text=text, sender_id=sender_id, channel=CHANNEL, state=self.state,
-            reply_address=str(chat_id), cipher=self.cipher,
+            reply_address=str(chat_id), cipher=self.cipher, known_language=sender.language if sender else None,
         )
         if was_cut:
-            language = self.state.language(sender_id)
+            language = await asyncio.to_thread(self.state.language, sender_id)
             replies = [{"text": messages.text("too_long", language, limit=self.max_input_chars)}] + replies
         await self.send(bot, chat_id, sender_id, replies)
 
@@ -243,4 +247,4 @@ class TelegramInput(InputChannel):
                 except TelegramError as error:
                     logger.error("sendMessage failed (%s)", type(error).__name__)
         if offered:
-            self.state.set_buttons(sender_id, offered, replace=False)
+            await asyncio.to_thread(self.state.set_buttons, sender_id, offered, replace=False)

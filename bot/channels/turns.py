@@ -8,6 +8,7 @@ written back for a report, the only case where their address is kept, encrypted.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any, Awaitable, Callable, Dict, List, Optional
 
@@ -76,8 +77,8 @@ async def _after_turn(app, sender_id, channel, state, reply_address, cipher, kno
             return
         note = turn_notes.note_of(tracker)
     if note.language and note.language != known_language:
-        state.set_language(sender_id, note.language)
+        await asyncio.to_thread(state.set_language, sender_id, note.language)
     if reply_address and cipher and note.consented:
         token = cipher.encrypt(channel, reply_address)
         if token:
-            state.save_reply_address(sender_id, channel, token)
+            await asyncio.to_thread(state.save_reply_address, sender_id, channel, token)

@@ -16,6 +16,7 @@ a missing Body, sends long replies whole and keeps the phone number as the sende
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 import urllib.parse
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
@@ -142,7 +143,8 @@ class TwilioSmsInput(InputChannel):
     async def handle(self, on_new_message, app, sender_id: str, address: str, params: Dict[str, str]) -> List[str]:
         raw = params.get("Body") or ""
         word = keywords.keyword(raw)
-        sender = self.state.snapshot(sender_id)
+        # State and rate-limit calls are network round trips in production: off the event loop.
+        sender = await asyncio.to_thread(self.state.snapshot, sender_id)
         language = sender.language
         if word == "opt_out":
             if sender.opted_out:
@@ -154,7 +156,7 @@ class TwilioSmsInput(InputChannel):
             return splitting.split_sms(messages.text("started", language))
         if sender.opted_out:
             return []
-        verdict = self.limiter.check(sender_id)
+        verdict = await asyncio.to_thread(self.limiter.check, sender_id)
         if verdict != "ok":
             return splitting.split_sms(messages.text("rate_limited", language)) if verdict == "warn" else []
         if word in ("help_en", "help_es"):
@@ -168,7 +170,7 @@ class TwilioSmsInput(InputChannel):
             on_new_message, app, text=payload or text, sender_id=sender_id, channel=CHANNEL,
             state=self.state, reply_address=address, cipher=self.cipher, known_language=language,
         )
-        language = self.state.language(sender_id)
+        language = await asyncio.to_thread(self.state.language, sender_id)
         out: List[str] = []
         if was_cut:
             out.extend(splitting.split_sms(messages.text("too_long", language, limit=self.max_input_chars)))
@@ -178,5 +180,5 @@ class TwilioSmsInput(InputChannel):
                 offered = inbound.numbered_buttons(reply["buttons"])
             out.extend(render(reply, language))
         if offered != sender.buttons:
-            self.state.set_buttons(sender_id, offered)
+            await asyncio.to_thread(self.state.set_buttons, sender_id, offered)
         return out
