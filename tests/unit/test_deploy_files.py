@@ -35,7 +35,7 @@ SOURCES = [ROOT / "bot", ROOT / "actions", *ROOT.glob("endpoints*.yml"), ROOT / 
 RASA_READS = {"TICKET_LOCK_LIFETIME": "rasa/core/lock_store.py", "RASA_TELEMETRY_ENABLED": "rasa/telemetry.py"}
 # Named in .env.example by the production profile but read by no code yet. Each entry fails the
 # test once the code reads it (then delete it here), so this list cannot go stale.
-PLANNED_SETTINGS = {"SENALES_REPORTS_DB_URL"}
+PLANNED_SETTINGS: set = set()
 PLANNED_COMMANDS = {("analytics", "consume")}
 
 _NAME = re.compile(r"\b((?:SENALES|RASA)_[A-Z0-9_]+|TICKET_LOCK_LIFETIME)\b")
