@@ -41,6 +41,8 @@ def parse_body(raw: bytes) -> Dict[str, Any]:
         body = json.loads(raw.decode("utf-8", errors="replace"))
     except json.JSONDecodeError as error:
         raise BadRequest(f"body is not JSON ({error.msg}): {USAGE}") from None
+    except (ValueError, RecursionError):  # a number past Python's 4,300-digit limit, or "[[[[..." nested too deep
+        raise BadRequest(f"body is JSON too deeply nested or with a number too long: {USAGE}") from None
     if not isinstance(body, dict):
         raise BadRequest(f"body is JSON but not an object: {USAGE}")
     message = body.get("message")
@@ -49,10 +51,13 @@ def parse_body(raw: bytes) -> Dict[str, Any]:
     if not isinstance(message, (str, int, float)) or isinstance(message, bool):
         raise BadRequest('"message" must be text')
     sender = body.get("sender")
-    if sender is None or not isinstance(sender, (str, int)) or not str(sender).strip():
+    # Checked after cleaning: a sender of only control characters would become "", one
+    # conversation shared by every such caller.
+    sender = clean_text(str(sender))[:MAX_SENDER_CHARS] if isinstance(sender, (str, int)) else ""
+    if not sender:
         raise BadRequest(f'"sender" is missing: {USAGE}')
     body["message"] = clean_text(str(message))
-    body["sender"] = clean_text(str(sender))[:MAX_SENDER_CHARS]
+    body["sender"] = sender
     if body.get("metadata") is not None and not isinstance(body["metadata"], dict):
         raise BadRequest('"metadata" must be an object')
     return body

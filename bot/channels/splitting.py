@@ -16,21 +16,31 @@ TELEGRAM_MAX = 4096
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
 
 
+_WORD_AND_SPACE = re.compile(r"(\S+)(\s*)")
+
+
 def _hard_split(text: str, limit: int) -> List[str]:
-    pieces, current = [], ""
-    for word in text.split(" "):
+    """Word runs of at most ``limit``; the whitespace inside a piece is kept as it was.
+
+    Words are split at any whitespace (tabs, newlines, no-break spaces too, not only " "), so a
+    long sentence whose words are separated by newlines is never cut inside a word.
+    """
+    pieces, current, gap = [], "", ""
+    for match in _WORD_AND_SPACE.finditer(text):
+        word, space = match.groups()
         while len(word) > limit:
             if current:
                 pieces.append(current)
                 current = ""
             pieces.append(word[:limit])
             word = word[limit:]
-        candidate = f"{current} {word}" if current else word
+        candidate = f"{current}{gap}{word}" if current else word
         if len(candidate) <= limit:
             current = candidate
         else:
             pieces.append(current)
             current = word
+        gap = space
     if current:
         pieces.append(current)
     return pieces

@@ -116,7 +116,7 @@ class TelegramInput(InputChannel):
                 return response.text("forbidden", status=403)
             try:
                 data = json.loads((request.body or b"").decode("utf-8", errors="replace"))
-            except ValueError:
+            except (ValueError, RecursionError):  # RecursionError: "[[[[..." nested too deep
                 return response.json({"ok": False, "error": "body is not JSON"}, status=400)
             if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
                 return response.json({"ok": False, "error": "not a Telegram update"}, status=400)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import urllib.parse
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
@@ -41,10 +42,16 @@ CHANNEL = "sms"
 MAX_BODY_BYTES = 64 * 1024
 
 
+# What XML 1.0 cannot carry (U+FFFE, U+FFFF, C0 controls but tab and newlines, lone surrogates):
+# TwiML holding one is not well-formed, Twilio rejects the whole response and the teen gets nothing.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
 def twiml(texts: List[str]) -> HTTPResponse:
+    """The replies as TwiML; characters XML cannot carry become U+FFFD (replies quote teen text)."""
     reply = MessagingResponse()
     for text in texts:
-        reply.message(text)
+        reply.message(_NOT_XML.sub("\ufffd", text))
     return response.text(str(reply), content_type="application/xml; charset=utf-8")
 
 

@@ -27,6 +27,9 @@ _NUM = r"\d{1,3}(?:[,.]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?"
 _PERIOD_ORDER = ("hour", "day", "night", "trip", "unit", "week", "month", "year", "other")
 _BOUNDARY = re.compile(r"[.!?;:\n](?:\s|$)|\s[-–—]\s")
 _STRONG_MULT = {"k", "grand", "grands", "rack", "racks", "band", "bands", "stack", "stacks"}
+# A number longer than any real pay ("$999…9" with hundreds of digits) is read as this much: above
+# every limit in shared.yml, and finite, so results stay valid JSON (float() of it would be inf).
+MAX_AMOUNT = 1e15
 
 
 @dataclass
@@ -111,7 +114,8 @@ class MoneyReader:
             base, mult = 1.0, bare
         else:
             return None
-        return base * self.mult.get(mult, 1.0) if mult else base
+        value = base * self.mult.get(mult, 1.0) if mult else base
+        return min(value, MAX_AMOUNT)
 
     def _period_after(self, text: str, end: int) -> Tuple[Optional[str], int]:
         window = text[end:end + 32]

@@ -1,4 +1,6 @@
 """The REST channel's body parsing: clear errors for bad requests, clean text for odd ones."""
+import json
+
 import pytest
 
 from bot.channels.rest import BadRequest, parse_body
@@ -28,3 +30,18 @@ def test_lone_surrogates_and_control_characters_are_cleaned():
 
 def test_numbers_are_accepted_as_text():
     assert parse_body(b'{"sender": 7, "message": 5}') == {"sender": "7", "message": "5"}
+
+
+@pytest.mark.parametrize("raw", [b"[" * 5000, b'{"a":' * 3000 + b"1" + b"}" * 3000,
+                                 b'{"sender": "a", "message": ' + b"7" * 5000 + b"}"])
+def test_json_too_deep_or_with_a_number_too_long_is_a_bad_request_not_a_crash(raw):
+    # Found by tests/fuzz: json.loads raises RecursionError / ValueError here, not JSONDecodeError.
+    with pytest.raises(BadRequest, match="too deeply nested or with a number too long"):
+        parse_body(raw)
+
+
+@pytest.mark.parametrize("sender", ["\u0000", "\u0000 \u0001", "\x7f\t"])
+def test_a_sender_of_control_characters_only_is_missing(sender):
+    # Found by tests/fuzz: it passed the check, then cleaned to "", one conversation for all such callers.
+    with pytest.raises(BadRequest, match="sender"):
+        parse_body(json.dumps({"sender": sender, "message": "hola"}).encode())
