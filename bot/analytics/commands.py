@@ -17,8 +17,8 @@ def add_arguments(subparsers) -> None:
     parser.add_argument("--batch-size", type=int, default=20000, metavar="N", help="events per transaction (default 20000)")
     parser.set_defaults(handler=_refresh)
     parser = subparsers.add_parser("csv", help="print the suppressed aggregates as CSV (same as the console's export)")
-    parser.add_argument("--from", dest="start", metavar="YYYY-MM-DD")
-    parser.add_argument("--to", dest="end", metavar="YYYY-MM-DD")
+    parser.add_argument("--from", dest="start", metavar="YYYY-MM-DD", help="a Monday (whole ISO weeks only)")
+    parser.add_argument("--to", dest="end", metavar="YYYY-MM-DD", help="a Sunday")
     parser.add_argument("--channel")
     parser.add_argument("--language", choices=filters.LANGUAGES)
     parser.add_argument("--include-demo", action="store_true")
@@ -49,7 +49,7 @@ def _refresh(args) -> int:
 
 
 def _csv(args) -> int:
-    chosen = filters.parse({"from": args.start or "", "to": args.end or "", "channel": args.channel or "",
+    chosen = filters.whole_weeks({"from": args.start or "", "to": args.end or "", "channel": args.channel or "",
                             "language": args.language or "", "demo": "1" if args.include_demo else ""})
     tracker, analytics = _engines()
     database.create_events_table(tracker)

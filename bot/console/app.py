@@ -163,7 +163,7 @@ def create_app(config: ConsoleConfig, name: str = "senales_console") -> Sanic:
     def overview_for(request: Request):
         params = {k: request.args.get(k) for k in ("from", "to", "channel", "language", "demo")}
         try:
-            chosen = filters_module.parse(params)
+            chosen = filters_module.whole_weeks(params)
         except filters_module.FilterError as error:
             return None, error
         refresh_if_stale()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime, timezone
 
 import sqlalchemy as sa
 
@@ -10,7 +11,8 @@ from bot.analytics.purge import delete_sender, purge_older_than, parse_duration
 from bot.analytics.refresh import Refresher
 
 NOW = time.time()
-F = {"from": time.strftime("%Y-%m-%d", time.gmtime(NOW - 59 * 86400)), "to": time.strftime("%Y-%m-%d", time.gmtime(NOW))}
+# Whole weeks (published figures allow nothing else): from the Monday of the week 59 days ago to this week's end.
+F = {"from": filters.monday_of(datetime.fromtimestamp(NOW - 59 * 86400, tz=timezone.utc).date()).isoformat()}
 
 
 def _engines(tmp_path, name):
@@ -22,7 +24,7 @@ def _engines(tmp_path, name):
 def _csv(engine, include_demo=False):
     params = dict(F, demo="1" if include_demo else "")
     with engine.connect() as conn:
-        return report.build(conn, filters.parse(params), 11, now=NOW + 7200).to_csv()
+        return report.build(conn, filters.whole_weeks(params), 11, now=NOW + 7200).to_csv()
 
 
 def _count(engine, table):
