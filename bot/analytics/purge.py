@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 
 from bot.analytics import database
 from bot.analytics.database import conversations, events, senders, tags, user_days
-from bot.analytics.refresh import Refresher, pseudonym, sender_salt
+from bot.analytics.refresh import Refresher, highest_event_id, lower_mark_after_delete, pseudonym, sender_salt
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([dhw])\s*$")
 
@@ -50,6 +50,8 @@ def purge_older_than(tracker: Engine, analytics: Engine, age: timedelta, now: fl
             conn.exec_driver_sql("PRAGMA secure_delete = ON")
         # Never delete an event the aggregates have not seen (id above the mark).
         result = conn.execute(events.delete().where(events.c.timestamp < cutoff, events.c.id <= mark))
+        highest_left = highest_event_id(conn)
+    lower_mark_after_delete(analytics, highest_left)
     return PurgeResult(deleted=result.rowcount or 0, refreshed=refreshed.events_read)
 
 
@@ -63,7 +65,8 @@ def delete_sender(tracker: Engine, analytics: Engine, sender_id: str) -> int:
         if conn.dialect.name == "sqlite":
             conn.exec_driver_sql("PRAGMA secure_delete = ON")  # overwrite the freed pages, not just unlink them
         deleted = conn.execute(events.delete().where(events.c.sender_id == sender_id)).rowcount or 0
-    database.create_tables(analytics)
+        highest_left = highest_event_id(conn)
+    lower_mark_after_delete(analytics, highest_left)
     with analytics.begin() as conn:
         key = pseudonym(sender_salt(conn), sender_id)
         anonymous = "x" + secrets.token_hex(15)
