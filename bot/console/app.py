@@ -50,7 +50,7 @@ class ConsoleConfig:
         import os
 
         return cls(
-            tracker_url=settings.tracker_url(), analytics_url=settings.analytics_url(), threshold=settings.min_count(),
+            tracker_url=settings.events_url(), analytics_url=settings.analytics_url(), threshold=settings.min_count(),
             retention_days=settings.retention_days(), secure_cookie=os.environ.get("SENALES_CONSOLE_SECURE_COOKIE") == "1",
             reports_db=report_settings.db_path(), audit_log=report_settings.audit_log_path(),
         )
