@@ -177,22 +177,28 @@ def _ended_mid_form(conn: Connection, filters: Filters, raw: Dict[CellKey, int],
         raw[(week_of(day), channel, language, int(demo), ENDED_MID_FORM, loop)] += int(n)
 
 
+def _monday_sql(conn, day_column):
+    """The Monday of an ISO ``YYYY-MM-DD`` day column, as the same text, computed by the database."""
+    if conn.dialect.name == "postgresql":
+        return sa.func.to_char(sa.func.date_trunc("week", sa.cast(day_column, sa.Date)), "YYYY-MM-DD")
+    return sa.func.date(day_column, "-6 days", "weekday 1")  # SQLite: the first Monday on or after day-6
+
+
 def _weekly_users(conn: Connection, filters: Filters, raw: Dict[CellKey, int]) -> None:
     """Distinct users per week cell, and those of them seen on a day before that week."""
     first_seen = sa.select(user_days.c.user_key, sa.func.min(user_days.c.day).label("first_day")).group_by(user_days.c.user_key).subquery()
-    rows = conn.execute(
-        sa.select(user_days.c.user_key, user_days.c.day, user_days.c.channel, user_days.c.language, user_days.c.demo,
-                  first_seen.c.first_day)
-        .join(first_seen, first_seen.c.user_key == user_days.c.user_key)
-        .where(_where(user_days, filters))
+    week = _monday_sql(conn, user_days.c.day).label("week")
+    active = (
+        sa.select(user_days.c.user_key, week, user_days.c.channel, user_days.c.language, user_days.c.demo)
+        .where(_where(user_days, filters)).distinct().subquery()
     )
-    seen = set()
-    for user_key, day, channel, language, demo, first_day in rows:
-        week = week_of(day)
-        cell = (week, channel, language, int(demo))
-        if (cell, user_key) in seen:
-            continue
-        seen.add((cell, user_key))
-        raw[cell + (WEEKLY_USERS, "")] += 1
-        if first_day < week:
-            raw[cell + (RETURNING_USERS, "")] += 1
+    returning = sa.case((first_seen.c.first_day < active.c.week, 1), else_=0)
+    rows = conn.execute(
+        sa.select(active.c.week, active.c.channel, active.c.language, active.c.demo, sa.func.count(), sa.func.sum(returning))
+        .select_from(active.join(first_seen, first_seen.c.user_key == active.c.user_key))
+        .group_by(active.c.week, active.c.channel, active.c.language, active.c.demo)
+    )
+    for week_day, channel, language, demo, users, returning_users in rows:
+        cell = (week_day, channel, language, int(demo))
+        raw[cell + (WEEKLY_USERS, "")] += int(users)
+        raw[cell + (RETURNING_USERS, "")] += int(returning_users or 0)
