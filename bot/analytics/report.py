@@ -100,7 +100,8 @@ class Overview:
         writer.writerow(["section", "category", "period", "value"])
         f = self.filters
         writer.writerow(["filters", f"from {f.start_day} to {f.end_day}; channel {f.channel or 'all'}; language {f.language or 'all'}; demo {'included' if f.include_demo else 'excluded'}", "", ""])
-        writer.writerow(["privacy", f"counts from 1 to {self.threshold - 1} and cells that would reveal them show as {self.marker}", "", ""])
+        writer.writerow(["privacy", f"sums of weekly counts; a weekly count from 1 to {self.threshold - 1} is left out of every figure, "
+                                    f"and a figure made only of such counts shows as {self.marker}", "", ""])
         for h in self.headlines:
             writer.writerow(["summary", h.label, "", h.text])
         for name, s in self.series.items():
