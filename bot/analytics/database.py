@@ -135,6 +135,9 @@ def engine(url: str) -> Engine:
         elif url.startswith("postgresql"):
             # Upserts of thousands of aggregate rows: one round trip per page, not per row.
             kwargs.update(executemany_mode="values_plus_batch", executemany_values_page_size=5000, executemany_batch_page_size=1000)
+            # After a PostgreSQL restart the pooled connections are dead: test each one before use,
+            # so the console and the RabbitMQ consumer recover without a manual step.
+            kwargs["pool_pre_ping"] = True
         _ENGINES[url] = sa.create_engine(url, **kwargs)
     return _ENGINES[url]
 

@@ -194,7 +194,12 @@ def test_the_consumed_copy_gives_the_numbers_of_the_tracker_store(queue, copy_ur
     try:
         expected = _count(tracker)
         assert expected == sum(len(events) for _, events in conversations)
-        _wait_for(lambda: _safe_count(copy) == expected, what="the copy to fill")
+        try:
+            _wait_for(lambda: _safe_count(copy) == expected, timeout=120, what="the copy to fill")
+        except AssertionError:
+            consumer.send_signal(signal.SIGTERM)
+            out, err = consumer.communicate(timeout=60)
+            raise AssertionError(f"copied {_safe_count(copy)} of {expected}; consumer said: {out[-2000:]} {err[-2000:]}") from None
         assert _rows(copy) == _rows(tracker), "every event copied, in exactly the tracker store's shape"
         reference = database.engine(f"sqlite:///{tmp_path / 'reference-aggregates.db'}")
         assert _csv(copy, copy) == _csv(tracker, reference), "same numbers from the copy as from the tracker store"
@@ -228,6 +233,8 @@ def _safe_count(engine):
     try:
         return _count(engine)
     except sa.exc.ProgrammingError:  # the consumer has not created the table yet
+        return -1
+    except sa.exc.OperationalError:  # PostgreSQL restarting (other fault tests share it): ask again
         return -1
 
 
