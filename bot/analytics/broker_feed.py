@@ -34,7 +34,9 @@ from bot.analytics import event_copy
 
 logger = logging.getLogger(__name__)
 
-EXCHANGE = "rasa-exchange"  # PikaEventBroker's default exchange
+# PikaEventBroker's default exchange. A fanout exchange gives every bound queue every event, so
+# two deployments (or test runs) on one RabbitMQ need exchanges of their own.
+EXCHANGE = "rasa-exchange"
 DEFAULT_QUEUE = "senales_events"
 
 
@@ -56,7 +58,8 @@ class BrokerSettings:
         return cls(host=env.get("SENALES_RABBITMQ_HOST", "").strip() or "127.0.0.1", port=int(port),
                    user=env.get("SENALES_RABBITMQ_USER", "").strip() or "guest",
                    password=env.get("SENALES_RABBITMQ_PASSWORD", "") or "guest",
-                   queue=env.get("SENALES_RABBITMQ_QUEUE", "").strip() or DEFAULT_QUEUE)
+                   queue=env.get("SENALES_RABBITMQ_QUEUE", "").strip() or DEFAULT_QUEUE,
+                   exchange=env.get("SENALES_RABBITMQ_EXCHANGE", "").strip() or EXCHANGE)
 
 
 @dataclass

@@ -75,7 +75,8 @@ async def _save_through_rasa(tracker_db, queue: str, conversations) -> None:
     from rasa.shared.core.domain import Domain
     from rasa.shared.core.trackers import DialogueStateTracker
 
-    broker = PikaEventBroker(host=RABBIT.host, username=RABBIT.user, password=RABBIT.password, port=RABBIT.port, queues=[queue])
+    broker = PikaEventBroker(host=RABBIT.host, username=RABBIT.user, password=RABBIT.password, port=RABBIT.port, queues=[queue],
+                             exchange_name=queue)
     await broker.connect()
     store = SQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(tracker_db), event_broker=broker)
     for sender, events in conversations:
@@ -105,6 +106,7 @@ async def _delete_queue(queue: str) -> None:
     async with connection:
         channel = await connection.channel()
         await channel.queue_delete(queue)
+        await channel.exchange_delete(queue)  # the exchange is named after the queue
 
 
 @pytest.fixture(scope="module")
@@ -123,6 +125,8 @@ def rabbit():
 
 @pytest.fixture
 def queue(rabbit):
+    """A queue and a fanout exchange of this test's own: on the shared ``rasa-exchange`` every other
+    Rasa on this machine would feed our queue too."""
     name = f"wt_analytics_test_{uuid.uuid4().hex[:12]}"
     yield name
     asyncio.run(_delete_queue(name))
@@ -188,7 +192,7 @@ def test_the_consumed_copy_gives_the_numbers_of_the_tracker_store(queue, copy_ur
     tracker, copy = database.engine(f"sqlite:///{tracker_db}"), database.engine(copy_url)
     env = {k: v for k, v in os.environ.items() if not k.startswith("SENALES_")}
     env.update(PYTHONPATH=str(ROOT), SENALES_TRACKER_DB_URL=f"sqlite:///{tracker_db}", SENALES_ANALYTICS_DB_URL=copy_url,
-               SENALES_ANALYTICS_EVENTS="copy", SENALES_RABBITMQ_QUEUE=queue, PYTHONWARNINGS="ignore",
+               SENALES_ANALYTICS_EVENTS="copy", SENALES_RABBITMQ_QUEUE=queue, SENALES_RABBITMQ_EXCHANGE=queue, PYTHONWARNINGS="ignore",
                SQLALCHEMY_SILENCE_UBER_WARNING="1")
     consumer = _consumer(env)
     try:
@@ -243,7 +247,7 @@ def _feed(copy, queue):
 
     async def run(until, timeout=60.0):
         stop = asyncio.Event()
-        feed = broker_feed.BrokerFeed(copy, broker_feed.BrokerSettings(queue=queue), batch_size=20, report=lambda _: None)
+        feed = broker_feed.BrokerFeed(copy, broker_feed.BrokerSettings(queue=queue, exchange=queue), batch_size=20, report=lambda _: None)
         task = asyncio.create_task(feed.run(stop))
         deadline = time.time() + timeout
         while not until() and time.time() < deadline:
@@ -341,18 +345,19 @@ def test_the_consumer_waits_for_rabbitmq_and_reconnects(copy_url, rabbit, tmp_pa
         port = await relay.start()
         stop = asyncio.Event()
         lines = []
-        feed = broker_feed.BrokerFeed(copy, broker_feed.BrokerSettings(port=port, queue=queue), batch_size=10, report=lines.append)
+        feed = broker_feed.BrokerFeed(copy, broker_feed.BrokerSettings(port=port, queue=queue, exchange=queue), batch_size=10, report=lines.append)
         task = asyncio.create_task(feed.run(stop))
         first = _rasa_events(random.Random(3), START, "en", "rest")
         second = _rasa_events(random.Random(4), START + 900, "es", "twilio")
         await _until(lambda: any("Consuming" in line for line in lines))
         await _publish(queue, [json.dumps({"sender_id": "wt-r1", **e.as_dict()}).encode() for e in first])
-        await _until(lambda: _safe_count(copy) == len(first))
+        await _until(lambda: _safe_count(copy) == len(first), why=lambda: f"{_safe_count(copy)} copied; {feed.progress}; {lines}")
         await relay.stop()  # RabbitMQ "down": connections cut, new ones refused
         await _publish(queue, [json.dumps({"sender_id": "wt-r2", **e.as_dict()}).encode() for e in second])
         await asyncio.sleep(2)
         await relay.start(port)  # "back"
-        await _until(lambda: _safe_count(copy) == len(first) + len(second), timeout=60)
+        await _until(lambda: _safe_count(copy) == len(first) + len(second), timeout=60,
+                     why=lambda: f"{_safe_count(copy)} copied; {feed.progress}; {lines}")
         stop.set()
         await task
         await relay.stop()
@@ -367,11 +372,11 @@ def test_the_consumer_waits_for_rabbitmq_and_reconnects(copy_url, rabbit, tmp_pa
     assert "RabbitMQ connection restored" in caplog.text, "it went down and came back"
 
 
-async def _until(predicate, timeout=30.0):
+async def _until(predicate, timeout=30.0, why=lambda: ""):
     deadline = time.time() + timeout
     while not predicate():
         if time.time() > deadline:
-            raise AssertionError("timed out")
+            raise AssertionError(f"timed out: {why()}")
         await asyncio.sleep(0.1)
 
 
