@@ -43,7 +43,7 @@ def _timed(fn):
 
 def _render(engine, now):
     templates = template_environment()
-    f = filters.parse({}, now=filters.today())
+    f = filters.whole_weeks({}, now=filters.today())
     with engine.connect() as conn:
         data = report.build(conn, f, 11, now=now)
         channels = queries.channels_seen(conn)

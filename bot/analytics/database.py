@@ -100,6 +100,26 @@ tags = sa.Table(
     sa.Column("at", sa.String(32), nullable=False),
 )
 
+# The RabbitMQ copy of the events (``bot analytics consume``, ``backfill``): one row per event copied,
+# so a redelivered message never makes a second ``events`` row. Keyed hashes (HMAC with the
+# database's salt), so neither table holds a sender id.
+copy_keys = sa.Table(
+    "analytics_copy_keys",
+    metadata,
+    sa.Column("event_key", sa.String(64), primary_key=True),
+    sa.Column("sender_hash", sa.String(64), nullable=False, index=True),
+    sa.Column("timestamp", sa.Float, nullable=False, index=True),
+)
+
+# A teen erased their conversation at ``erased_at``: the copy drops their events up to then when
+# they arrive late (RabbitMQ delivers after the deletion, or a backfill).
+tombstones = sa.Table(
+    "analytics_tombstones",
+    metadata,
+    sa.Column("sender_hash", sa.String(64), primary_key=True),
+    sa.Column("erased_at", sa.Float, nullable=False),
+)
+
 sa.Index("analytics_counts_metric_day", counts.c.metric, counts.c.day)
 sa.Index("analytics_user_days_day", user_days.c.day)
 
@@ -115,6 +135,9 @@ def engine(url: str) -> Engine:
         elif url.startswith("postgresql"):
             # Upserts of thousands of aggregate rows: one round trip per page, not per row.
             kwargs.update(executemany_mode="values_plus_batch", executemany_values_page_size=5000, executemany_batch_page_size=1000)
+            # After a PostgreSQL restart the pooled connections are dead: test each one before use,
+            # so the console and the RabbitMQ consumer recover without a manual step.
+            kwargs["pool_pre_ping"] = True
         _ENGINES[url] = sa.create_engine(url, **kwargs)
     return _ENGINES[url]
 
@@ -128,6 +151,19 @@ def create_tables(analytics_engine: Engine) -> None:
         except (sa.exc.OperationalError, sa.exc.ProgrammingError, sa.exc.IntegrityError):
             if attempt == 2:
                 raise
+
+
+def writer_lock(conn) -> None:
+    """Serialise writers of the events copy (consumer, backfill, erasure) for this transaction.
+
+    Ids from a PostgreSQL sequence commit in order only with one writer at a time, and the
+    refresh's mark relies on that; an erasure must also not interleave with a copy of the same
+    sender's events. PostgreSQL: a transaction-level advisory lock. SQLite: a write first, which
+    takes the database's write lock until commit."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(7305061)"))
+    else:
+        upsert(conn, meta, [{"name": "copy_writer", "value": "1"}], ["name"], replace_columns=["value"])
 
 
 def create_events_table(tracker_engine: Engine) -> None:

@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Mapping, Optional
 
 MAX_DAYS = 3 * 366
+PUBLISHED_DEFAULT_WEEKS = 5
 _WORD = re.compile(r"^[a-z0-9_-]{1,64}$")
 LANGUAGES = ("en", "es")
 
@@ -82,3 +83,32 @@ def parse(params: Mapping[str, str], default_days: int = 30, now: Optional[date]
         raise FilterError("Language must be en or es.")
     include_demo = (params.get("demo") or "").strip() in ("1", "true", "yes", "on")
     return Filters(start, end, channel, language, include_demo)
+
+
+def monday_of(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def whole_weeks(params: Mapping[str, str], now: Optional[date] = None) -> Filters:
+    """The filters of a page or export people see: the range must be whole ISO weeks (Monday to Sunday).
+
+    Published numbers are sums of weekly cells (``bot.analytics.weekly_cells``); a range cutting a
+    week could not be answered from them, and allowing one would let two overlapping ranges be
+    subtracted to single out a few days. Without dates: the five weeks ending with this one.
+    """
+    now = now or today()
+    defaults = dict(params)
+    if not (params.get("to") or "").strip():
+        defaults["to"] = (monday_of(now) + timedelta(days=6)).isoformat()
+    if not (params.get("from") or "").strip():
+        end = _parse_day(defaults["to"].strip(), "end")
+        defaults["from"] = (monday_of(end) - timedelta(weeks=PUBLISHED_DEFAULT_WEEKS - 1)).isoformat()
+    chosen = parse(defaults, now=now)
+    if chosen.start.weekday() != 0 or chosen.end.weekday() != 6:
+        start, end = monday_of(chosen.start), monday_of(chosen.end) + timedelta(days=6)
+        raise FilterError(
+            f"Pick whole weeks: start on a Monday and end on a Sunday (for these dates, from {start.isoformat()} "
+            f"to {end.isoformat()}). Counts are kept per week so that two overlapping ranges cannot be "
+            "subtracted to reveal a few days."
+        )
+    return chosen

@@ -26,7 +26,13 @@ def run(args: argparse.Namespace) -> int:
     try:
         tracker, analytics = database.engine(settings.tracker_url()), database.engine(settings.analytics_url())
         database.create_events_table(tracker)
-        result = purge_older_than(tracker, analytics, age)
+        copy = analytics if settings.events_from_copy() else None
+        if copy is not None:
+            database.create_events_table(copy)
+        result = purge_older_than(tracker, analytics, age, copy=copy)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     except sqlalchemy.exc.SQLAlchemyError as error:
         print(f"error: database: {error.__class__.__name__}: {str(error).splitlines()[0]}", file=sys.stderr)
         return 1

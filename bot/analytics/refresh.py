@@ -62,6 +62,24 @@ def _lock_mark(conn) -> int:
     return int(get_meta(conn, HIGH_WATER_MARK) or 0)
 
 
+def lower_mark_after_delete(analytics_engine: Engine, highest_id_left: int) -> None:
+    """After deleting tracker events, bring the mark down to the highest id left.
+
+    SQLite gives a new row the highest id in the table plus one (Rasa's ``events.id`` has no
+    AUTOINCREMENT), so once the newest events are deleted the next ones reuse their ids, at or
+    below the mark, and a refresh would never read them. Every event left at or below the new mark
+    was below the old one, so was already folded; every event written later gets a higher id.
+    ``highest_id_left`` must be read in the transaction that deleted (it holds the write lock).
+    """
+    with analytics_engine.begin() as conn:
+        if _lock_mark(conn) > highest_id_left:
+            set_meta(conn, HIGH_WATER_MARK, str(max(0, highest_id_left)))
+
+
+def highest_event_id(conn) -> int:
+    return int(conn.execute(sa.select(sa.func.max(events.c.id))).scalar() or 0)
+
+
 def sender_salt(conn) -> bytes:
     """A random key made once per database: pseudonyms cannot be recomputed from a phone number list."""
     value = get_meta(conn, SALT)

@@ -1,5 +1,7 @@
 """The numbers people see: every table suppressed (``suppression``) before it leaves this module.
 
+Every figure is a sum of released weekly cells (``weekly_cells``: the defence against
+differencing two ranges or slices) and then goes through a suppressed table.
 ``build(conn, filters, threshold)`` returns an ``Overview`` of named sections; the console's pages,
 its SVG charts and the CSV export all read from it, so no page can show a count the CSV hides or
 the other way round. Each section that has a total suppresses against that total.
@@ -14,8 +16,10 @@ from typing import Dict, Hashable, List, Optional, Sequence, Tuple
 
 from sqlalchemy.engine import Connection
 
-from bot.analytics import apps, queries
-from bot.analytics.filters import Filters
+from bot.analytics import apps, queries, weekly_cells
+from bot.analytics.filters import FilterError, Filters
+from bot.analytics.refresh import FALLBACK_INTENT
+from bot.analytics.weekly_cells import ZERO, Figure
 from bot.analytics.suppression import Table, marker, suppress_matrix, suppress_series
 
 TOTAL = ("__total__",)
@@ -96,7 +100,8 @@ class Overview:
         writer.writerow(["section", "category", "period", "value"])
         f = self.filters
         writer.writerow(["filters", f"from {f.start_day} to {f.end_day}; channel {f.channel or 'all'}; language {f.language or 'all'}; demo {'included' if f.include_demo else 'excluded'}", "", ""])
-        writer.writerow(["privacy", f"counts from 1 to {self.threshold - 1} and cells that would reveal them show as {self.marker}", "", ""])
+        writer.writerow(["privacy", f"sums of weekly counts; a weekly count from 1 to {self.threshold - 1} is left out of every figure, "
+                                    f"and a figure made only of such counts shows as {self.marker}", "", ""])
         for h in self.headlines:
             writer.writerow(["summary", h.label, "", h.text])
         for name, s in self.series.items():
@@ -124,88 +129,93 @@ def _csv_safe(text: str) -> str:
     return out.getvalue()
 
 
-def _series(title: str, values: Dict[str, int], threshold: int, total: Optional[int] = None, order: Sequence[str] = (),
+def _table(figures: Dict[Hashable, Figure], total: Optional[Figure], threshold: int) -> Table:
+    """A suppressed one-line table of published figures; the total, if any, is their sum.
+
+    The figures are sums of released weekly cells (never 1..threshold-1), so the line check of
+    ``suppression`` finds nothing to add; it stays as a second guard. A figure whose cells were
+    all left out shows the marker."""
+    table = suppress_series({k: f.value for k, f in figures.items()}, total=None if total is None else total.value, threshold=threshold)
+    table.hidden |= {k for k, f in figures.items() if f.hidden}
+    if total is not None and total.hidden:
+        table.hidden.add(TOTAL)
+    return table
+
+
+def _series(title: str, figures: Dict[str, Figure], threshold: int, with_total: bool = True, order: Sequence[str] = (),
             sort_by_value: bool = True, limit: Optional[int] = None) -> Series:
-    labels = list(order) + [k for k in values if k not in order]
+    figures = dict(figures)
+    labels = list(order) + [k for k in figures if k not in order]
     for label in order:
-        values.setdefault(label, 0)
+        figures.setdefault(label, ZERO)
     if sort_by_value and not order:
-        labels.sort(key=lambda k: (-values[k], k))
+        labels.sort(key=lambda k: (-figures[k].value, k))
     if limit is not None and len(labels) > limit:
         # Fold the tail into "other" so the total stays a true sum of the shown lines.
-        tail = labels[limit - 1:]
-        values = {k: values[k] for k in labels[:limit - 1]} | {"other": sum(values[k] for k in tail)}
+        figures = {k: figures[k] for k in labels[:limit - 1]} | {"other": weekly_cells.total(figures[k] for k in labels[limit - 1:])}
         labels = labels[:limit - 1] + ["other"]
-    table = suppress_series({k: values[k] for k in labels}, total=total, threshold=threshold)
-    return Series(title, labels, table, has_total=total is not None)
+    chosen = {k: figures[k] for k in labels}
+    table = _table(chosen, weekly_cells.total(chosen.values()) if with_total else None, threshold)
+    return Series(title, labels, table, has_total=with_total)
 
 
-def _single(label: str, value: int, threshold: int, note: str = "") -> Headline:
-    table = suppress_series({"v": value}, threshold=threshold)
-    return Headline(label, table.shown("v"), note)
+def _single(label: str, figure: Figure, threshold: int, note: str = "") -> Headline:
+    return Headline(label, _table({"v": figure}, None, threshold).shown("v"), note)
 
 
 def build(conn: Connection, filters: Filters, threshold: int, now: Optional[float] = None) -> Overview:
-    q = queries
-    unit = q.granularity(filters)
-    overview = Overview(filters, threshold, unit)
+    """Every figure from released weekly cells (``weekly_cells``): no small count, nor a difference of two
+    figures, can single out a few teens. ``filters`` must be whole weeks (``filters.whole_weeks``)."""
+    if filters.start.weekday() != 0 or filters.end.weekday() != 6:
+        raise FilterError("Published figures are for whole weeks (Monday to Sunday): use filters.whole_weeks.")
+    cells = weekly_cells.load(conn, filters, threshold, now=now)
+    unit = weekly_cells.period_unit(filters)
+    overview = Overview(filters, threshold, unit, trend_granularity=unit)
+    periods = weekly_cells.periods(filters, unit)
 
-    conversations_total = q.metric_total(conn, filters, "conversations")
-    per_bucket: Dict[str, int] = {b: 0 for b in q.buckets(filters)}
-    for _, by_bucket in q.metric_over_time(conn, filters, "conversations").items():
-        for bucket, n in by_bucket.items():
-            per_bucket[bucket] = per_bucket.get(bucket, 0) + n
     overview.series["conversations_over_time"] = _series(
-        "Conversations over time", per_bucket, threshold, total=conversations_total, order=list(per_bucket), sort_by_value=False
-    )
-    overview.series["languages"] = _series("Conversations by language", q.metric_by(conn, filters, "conversations", "language"), threshold, total=conversations_total)
-    overview.series["channels"] = _series("Conversations by channel", q.metric_by(conn, filters, "conversations", "channel"), threshold, total=conversations_total)
-
-    messages = q.metric_total(conn, filters, "user_messages")
-    overview.series["topics"] = _series("Topics (what teens asked)", q.metric_by_key(conn, filters, "intent"), threshold, total=messages, limit=16)
-
-    escalations = q.metric_by_key(conn, filters, "escalation")
-    overview.series["escalations"] = _series("Danger escalations by type", escalations, threshold, total=sum(escalations.values()))
-
-    risks = q.metric_by_key(conn, filters, "offer_risk")
-    overview.series["offer_risk"] = _series("Offer checks by risk level", risks, threshold, total=sum(risks.values()), order=list(RISK_LEVELS))
-    # Flags overlap (one offer has several), so they have no total: primary suppression only.
-    overview.series["offer_flags"] = _series("Most common offer flags", q.metric_by_key(conn, filters, "offer_flag"), threshold, limit=None)
+        "Conversations over time", cells.by_period("conversations", unit), threshold, order=periods, sort_by_value=False)
+    overview.series["languages"] = _series("Conversations by language", cells.by_column("conversations", "language"), threshold)
+    overview.series["channels"] = _series("Conversations by channel", cells.by_column("conversations", "channel"), threshold)
+    overview.series["topics"] = _series("Topics (what teens asked)", cells.by_key("intent"), threshold, limit=16)
+    overview.series["escalations"] = _series("Danger escalations by type", cells.by_key("escalation"), threshold)
+    overview.series["offer_risk"] = _series("Offer checks by risk level", cells.by_key("offer_risk"), threshold, order=list(RISK_LEVELS))
+    # Flags overlap (one offer has several), so they have no total.
+    overview.series["offer_flags"] = _series("Most common offer flags", cells.by_key("offer_flag"), threshold, with_total=False)
     flags = overview.series["offer_flags"]
     flags.labels = flags.labels[:12]
 
-    app_counts: Dict[str, Dict[str, int]] = {}
-    trend_unit = q.trend_granularity(filters)
-    overview.trend_granularity = trend_unit
-    trend_buckets = q.buckets(filters, trend_unit)
-    for metric in ("app_offer", "app_report"):
-        for app, by_bucket in q.metric_over_time(conn, filters, metric, trend_unit).items():
-            row = app_counts.setdefault(app, {})
-            for bucket, n in by_bucket.items():
-                row[bucket] = row.get(bucket, 0) + n
     app_rows = [a for a in (*apps.PLATFORMS, apps.OTHER)]
-    matrix_input = {app: {b: app_counts.get(app, {}).get(b, 0) for b in trend_buckets} for app in app_rows}
-    overview.matrices["apps_over_time"] = Matrix("Apps named in offers and reports", app_rows, trend_buckets, suppress_matrix(matrix_input, threshold=threshold))
+    trend: Dict[str, Dict[str, Figure]] = {app: {p: ZERO for p in periods} for app in app_rows}
+    for metric in ("app_offer", "app_report"):
+        for app, by_period in cells.by_key_and_period(metric, unit).items():
+            row = trend.setdefault(app, {p: ZERO for p in periods})
+            for period, figure in by_period.items():
+                row[period] = row.get(period, ZERO) + figure
+    matrix = suppress_matrix({app: {p: trend[app][p].value for p in periods} for app in app_rows}, threshold=threshold)
+    for app in app_rows:
+        matrix.hidden |= {(app, p) for p in periods if trend[app][p].hidden}
+        if weekly_cells.total(trend[app][p] for p in periods).hidden:
+            matrix.hidden.add((app, None))
+    overview.matrices["apps_over_time"] = Matrix("Apps named in offers and reports", app_rows, periods, matrix)
     for metric, title in (("app_offer", "Apps named in offers"), ("app_report", "Apps named in reports")):
-        values = q.metric_by_key(conn, filters, metric)
-        overview.series[metric] = _series(title, {a: values.get(a, 0) for a in app_rows}, threshold, total=sum(values.values()), order=app_rows)
+        overview.series[metric] = _series(title, cells.by_key(metric), threshold, order=app_rows)
 
-    mid_form = q.ended_mid_form(conn, filters, now=now)
-    overview.series["ended_mid_form"] = _series("Conversations that ended mid-form", mid_form, threshold, total=sum(mid_form.values()),
-                                                order=["report_form", "offer_form"])
+    overview.series["ended_mid_form"] = _series("Conversations that ended mid-form", cells.by_key(weekly_cells.ENDED_MID_FORM),
+                                                threshold, order=["report_form", "offer_form"])
 
-    fallback = q.metric_total(conn, filters, "fallback")
-    reports = q.metric_total(conn, filters, "report")
-    replies = q.metric_by_key(conn, filters, "reply_ms")
-    reply_count = sum(replies.values())
-    median = q.median_reply_ms(replies) if reply_count >= threshold else None
+    topics = overview.series["topics"]
+    messages = weekly_cells.total(cells.by_key("intent").values())
+    fallback = cells.by_key("intent").get(FALLBACK_INTENT, ZERO)
+    replies = {k: f.value for k, f in cells.by_key("reply_ms").items()}
+    median = queries.median_reply_ms(replies) if sum(replies.values()) >= threshold else None
     overview.headlines = [
         Headline("Conversations", overview.series["conversations_over_time"].total_text),
-        _single("Unique users", q.unique_users(conn, filters), threshold, "pseudonymous"),
-        _single("Returning users", q.returning_users(conn, filters), threshold, "came back on a later day"),
-        Headline("Messages from teens", overview.series["topics"].total_text),
+        _single("Weekly users", cells.figure(weekly_cells.WEEKLY_USERS), threshold, "pseudonymous; summed over the weeks"),
+        _single("Returning weekly users", cells.figure(weekly_cells.RETURNING_USERS), threshold, "active in a week and on a day before it"),
+        Headline("Messages from teens", topics.total_text),
         Headline("Danger escalations", overview.series["escalations"].total_text),
-        _single("Confidential reports", reports, threshold),
+        _single("Confidential reports", cells.figure("report"), threshold),
         Headline("Offer checks", overview.series["offer_risk"].total_text),
         Headline("Fallback rate", _rate(fallback, messages, threshold), "messages the assistant did not understand"),
         Headline("Median reply time", f"{median / 1000:.2f} s" if median is not None else "—", "from a teen's message to the first reply"),
@@ -213,10 +223,10 @@ def build(conn: Connection, filters: Filters, threshold: int, now: Optional[floa
     return overview
 
 
-def _rate(part: int, whole: int, threshold: int) -> str:
-    """A percentage only when both counts are large enough to show; else the marker says why."""
-    if whole == 0:
-        return "—"
-    if 0 < part < threshold or 0 < whole < threshold:
+def _rate(part: Figure, whole: Figure, threshold: int) -> str:
+    """A percentage of two published figures; the marker when either is hidden."""
+    if part.hidden or whole.hidden:
         return marker(threshold)
-    return f"{100 * part / whole:.1f}%"
+    if whole.value == 0:
+        return "—"
+    return f"{100 * part.value / whole.value:.1f}%"

@@ -3,7 +3,9 @@
 The tracker database comes from ``endpoints.yml`` (what Rasa itself writes to) unless
 ``SENALES_TRACKER_DB_URL`` names another one (a SQLAlchemy URL). Aggregates go into the same
 database by default (``SENALES_ANALYTICS_DB_URL`` to move them), so PostgreSQL in production
-needs nothing new.
+needs nothing new. With several Rasa instances, ``SENALES_ANALYTICS_EVENTS=copy`` makes the
+analytics read the copy of the events that ``bot analytics consume`` takes from RabbitMQ into the
+analytics database instead (``events_url``).
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from bot.devtools.paths import ROOT
 
 ENV_TRACKER_URL = "SENALES_TRACKER_DB_URL"
 ENV_ANALYTICS_URL = "SENALES_ANALYTICS_DB_URL"
+ENV_EVENTS = "SENALES_ANALYTICS_EVENTS"
 ENV_MIN_COUNT = "SENALES_ANALYTICS_MIN_COUNT"
 ENV_RETENTION_DAYS = "SENALES_RETENTION_DAYS"
 DEMO_PREFIX = "demo-"
@@ -51,6 +54,22 @@ def tracker_url(env: Optional[Mapping[str, str]] = None) -> str:
 
 def analytics_url(env: Optional[Mapping[str, str]] = None) -> str:
     return _env(env).get(ENV_ANALYTICS_URL, "").strip() or tracker_url(env)
+
+
+def events_from_copy(env: Optional[Mapping[str, str]] = None) -> bool:
+    """``SENALES_ANALYTICS_EVENTS=copy`` (production): the analytics fold the ``events`` table of the
+    analytics database, filled from RabbitMQ by ``bot analytics consume``, not Rasa's own store."""
+    value = _env(env).get(ENV_EVENTS, "").strip().lower() or "tracker"
+    if value not in ("tracker", "copy"):
+        raise ValueError(f"{ENV_EVENTS} must be tracker or copy, not {value!r}")
+    if value == "copy" and analytics_url(env) == tracker_url(env):
+        raise ValueError(f"{ENV_EVENTS}=copy needs {ENV_ANALYTICS_URL} to name a database other than the tracker store's")
+    return value == "copy"
+
+
+def events_url(env: Optional[Mapping[str, str]] = None) -> str:
+    """The database whose ``events`` table the analytics read (refresh, console, purge)."""
+    return analytics_url(env) if events_from_copy(env) else tracker_url(env)
 
 
 def _positive_int(env: Optional[Mapping[str, str]], name: str, default: int) -> int:

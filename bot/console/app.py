@@ -50,7 +50,7 @@ class ConsoleConfig:
         import os
 
         return cls(
-            tracker_url=settings.tracker_url(), analytics_url=settings.analytics_url(), threshold=settings.min_count(),
+            tracker_url=settings.events_url(), analytics_url=settings.analytics_url(), threshold=settings.min_count(),
             retention_days=settings.retention_days(), secure_cookie=os.environ.get("SENALES_CONSOLE_SECURE_COOKIE") == "1",
             reports_db=report_settings.db_location(), audit_log=report_settings.audit_log_path(),
         )
@@ -163,7 +163,7 @@ def create_app(config: ConsoleConfig, name: str = "senales_console") -> Sanic:
     def overview_for(request: Request):
         params = {k: request.args.get(k) for k in ("from", "to", "channel", "language", "demo")}
         try:
-            chosen = filters_module.parse(params)
+            chosen = filters_module.whole_weeks(params)
         except filters_module.FilterError as error:
             return None, error
         refresh_if_stale()

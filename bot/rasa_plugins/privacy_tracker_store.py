@@ -61,10 +61,12 @@ class PrivacySQLTrackerStore(SQLTrackerStore):
             logger.info(f"Deleted {deleted} event(s) of one conversation at the teen's request.")
 
     def _delete_sender(self, sender_id: str) -> int:
-        from bot.analytics import database
+        from bot.analytics import database, settings
         from bot.analytics.purge import delete_sender
-        from bot.analytics.settings import ENV_ANALYTICS_URL
 
-        analytics_url = os.environ.get(ENV_ANALYTICS_URL, "").strip()
+        analytics_url = os.environ.get(settings.ENV_ANALYTICS_URL, "").strip()
         analytics = database.engine(analytics_url) if analytics_url else self.engine
-        return delete_sender(self.engine, analytics, sender_id)
+        # Production (SENALES_ANALYTICS_EVENTS=copy): the analytics database also holds a copy of
+        # the events from RabbitMQ, which goes too.
+        copy = analytics if analytics_url and settings.events_from_copy() else None
+        return delete_sender(self.engine, analytics, sender_id, copy=copy)

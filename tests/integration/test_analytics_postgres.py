@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import time
+from datetime import datetime, timezone
 
 import pytest
 import sqlalchemy as sa
@@ -42,8 +43,8 @@ def pg_url():
 
 
 def _csv(engine, **params):
-    f = filters.parse({"from": time.strftime("%Y-%m-%d", time.gmtime(NOW - 59 * 86400)),
-                       "to": time.strftime("%Y-%m-%d", time.gmtime(NOW)), **params})
+    since = filters.monday_of(datetime.fromtimestamp(NOW - 59 * 86400, tz=timezone.utc).date()).isoformat()
+    f = filters.whole_weeks({"from": since, **params})
     with engine.connect() as conn:
         return report.build(conn, f, 11, now=NOW + 7200).to_csv()
 

@@ -32,12 +32,9 @@ def _today_messages(assistant):
 
 @pytest.mark.parametrize("language, story, ask, yes, done", [
     ("en", "a guy on insta keeps asking me to drive stuff to el paso", "delete my data", "yes", "this chat is deleted"),
-    pytest.param(
-        "es", "un vato en tiktok me ofrece lana por manejar a la frontera", "borrar mis datos", "sí", "borré esta conversación",
-        # Known bug, open: here the conversation is erased but the confirming "sí" is missing from the
-        # day's message count (the English case counts it). Strict, so a fix makes this fail loudly.
-        marks=pytest.mark.xfail(strict=True, reason="confirming message not added to the counts (open bug)"),
-    ),
+    # Runs after the English case: its deletion removed the newest events, and SQLite then reused their
+    # ids for this conversation (the refresh's mark must come down after a delete, or these are lost).
+    ("es", "un vato en tiktok me ofrece lana por manejar a la frontera", "borrar mis datos", "sí", "borré esta conversación"),
 ])
 def test_confirmed_deletion_erases_the_conversation_and_keeps_the_counts(assistant, language, story, ask, yes, done):
     sender = assistant.new_sender(f"delete-{language}")

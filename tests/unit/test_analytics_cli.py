@@ -5,12 +5,16 @@ import os
 import subprocess
 import sys
 import time
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from bot.analytics import database, synthetic
+from bot.analytics import database, filters, synthetic
 from bot.devtools.paths import ROOT
+
+# Published ranges are whole weeks: from the Monday of the week 59 days ago.
+SINCE = filters.monday_of(filters.today() - timedelta(days=59)).isoformat()
 
 
 @pytest.fixture
@@ -39,12 +43,12 @@ def test_refresh_is_incremental_from_the_command_line(env):
 
 
 def test_purge_keeps_the_csv_identical(env):
-    before_csv = bot(env, "analytics", "csv", "--from", time.strftime("%Y-%m-%d", time.gmtime(time.time() - 59 * 86400)))
+    before_csv = bot(env, "analytics", "csv", "--from", SINCE)
     total = _events(env)
     purged = bot(env, "purge", "--older-than", "30d")
     assert purged.returncode == 0 and "deleted" in purged.stdout
     assert 0 < _events(env) < total
-    after_csv = bot(env, "analytics", "csv", "--from", time.strftime("%Y-%m-%d", time.gmtime(time.time() - 59 * 86400)))
+    after_csv = bot(env, "analytics", "csv", "--from", SINCE)
     assert before_csv.returncode == 0 and before_csv.stdout == after_csv.stdout
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime, timezone
 
 import sqlalchemy as sa
 
@@ -10,7 +11,8 @@ from bot.analytics.purge import delete_sender, purge_older_than, parse_duration
 from bot.analytics.refresh import Refresher
 
 NOW = time.time()
-F = {"from": time.strftime("%Y-%m-%d", time.gmtime(NOW - 59 * 86400)), "to": time.strftime("%Y-%m-%d", time.gmtime(NOW))}
+# Whole weeks (published figures allow nothing else): from the Monday of the week 59 days ago to this week's end.
+F = {"from": filters.monday_of(datetime.fromtimestamp(NOW - 59 * 86400, tz=timezone.utc).date()).isoformat()}
 
 
 def _engines(tmp_path, name):
@@ -22,7 +24,7 @@ def _engines(tmp_path, name):
 def _csv(engine, include_demo=False):
     params = dict(F, demo="1" if include_demo else "")
     with engine.connect() as conn:
-        return report.build(conn, filters.parse(params), 11, now=NOW + 7200).to_csv()
+        return report.build(conn, filters.whole_weeks(params), 11, now=NOW + 7200).to_csv()
 
 
 def _count(engine, table):
@@ -140,3 +142,42 @@ def test_settle_time_holds_back_the_newest_events_until_they_are_old_enough(tmp_
     assert 0 < held.events_read < total
     rest = Refresher(engine, engine, settle_seconds=60, now=lambda: newest + 61).run()
     assert held.events_read + rest.events_read == total
+
+
+def _user_messages(engine):
+    with engine.connect() as conn:
+        return conn.execute(sa.select(sa.func.coalesce(sa.func.sum(database.counts.c.count), 0))
+                            .where(database.counts.c.metric == "user_messages")).scalar()
+
+
+def _messages_in(rows):
+    return sum(1 for row in rows if row["type_name"] == "user")
+
+
+def test_events_written_after_the_newest_ones_were_deleted_are_still_counted(tmp_path):
+    """SQLite reuses the ids of deleted rows at the top of the table (Rasa's ``events.id`` has no
+    AUTOINCREMENT). Deleting the newest conversation ("delete my data" right after it) or purging
+    everything made the next events get ids at or below the high-water mark, and the refresh never
+    read them: the bug behind the Spanish delete-my-data case, which ran after the English one."""
+    import random as _random
+
+    engine = _engines(tmp_path, "reuse.db")
+    synthetic.fill(engine, 800, seed=29, end=NOW - 7200)
+    latest = synthetic.conversation(_random.Random(3), "teen-latest", NOW - 3600, "en", "rest")
+    with engine.begin() as conn:
+        conn.execute(database.events.insert(), latest)
+    Refresher(engine, engine).run()
+    counted = _user_messages(engine)
+    delete_sender(engine, engine, "teen-latest")  # the newest ids go
+    following = synthetic.conversation(_random.Random(4), "teen-next", NOW - 1800, "es", "rest")
+    with engine.begin() as conn:
+        conn.execute(database.events.insert(), following)
+    Refresher(engine, engine).run()
+    assert _user_messages(engine) == counted + _messages_in(following)
+
+    purge_older_than(engine, engine, parse_duration("1h"), now=NOW + 86400)  # every event goes
+    again = synthetic.conversation(_random.Random(5), "teen-after-purge", NOW, "en", "twilio")
+    with engine.begin() as conn:
+        conn.execute(database.events.insert(), again)
+    Refresher(engine, engine).run()
+    assert _user_messages(engine) == counted + _messages_in(following) + _messages_in(again)
