@@ -75,6 +75,7 @@ def make_topology(workdir: Path, instances: int, bot_api) -> Topology:
         "SENALES_REDIS_PASSWORD": "", "SENALES_REDIS_URL": "redis://127.0.0.1:6379/12",
         "SENALES_RABBITMQ_HOST": "127.0.0.1", "SENALES_RABBITMQ_PORT": "5672", "SENALES_RABBITMQ_USER": "guest",
         "SENALES_RABBITMQ_PASSWORD": "guest", "SENALES_RABBITMQ_QUEUE": f"senales_load_{run}",
+        "SENALES_RABBITMQ_EXCHANGE": f"senales_load_{run}",
         "TICKET_LOCK_LIFETIME": "20", "SENALES_SENDER_KEY": "bench-sender-key-" + "k" * 32,
         "SENALES_REPORTS_KEY": Fernet.generate_key().decode(), "SENALES_REPORTS_DB_URL": url,
         "SENALES_REPORTS_AUDIT_LOG": str(workdir / "audit.log"), "SENALES_PUBLIC_URL": f"http://127.0.0.1:{port}",

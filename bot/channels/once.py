@@ -30,11 +30,14 @@ async def answer_once(
     state: ChannelState,
     channel: str,
     message_id: str,
-    answer: Callable[[], Awaitable[List[str]]],
+    answer: Callable[[bool], Awaitable[List[str]]],
     wait_seconds: float = WAIT_FOR_OTHER_SECONDS,
 ) -> Optional[List[str]]:
     """The reply texts for this message (recorded ones on a retry), or ``None`` when another
-    instance is still answering it after ``wait_seconds`` (the caller asks for a later retry)."""
+    instance is still answering it after ``wait_seconds`` (the caller asks for a later retry).
+
+    ``answer(retaken)`` runs the turn; ``retaken`` is True when a dead instance's claim was taken
+    over, so the turn may already be in the tracker store (see ``turns.run_turn``)."""
     lease = settings.claim_lease_seconds()
     deadline = time.monotonic() + wait_seconds
     while True:
@@ -46,12 +49,13 @@ async def answer_once(
         if time.monotonic() >= deadline:
             return None
         await asyncio.sleep(POLL_SECONDS)
-    return await asyncio.shield(asyncio.ensure_future(_answer_and_record(state, channel, message_id, answer)))
+    return await asyncio.shield(asyncio.ensure_future(_answer_and_record(state, channel, message_id, answer,
+                                                                         claim.retaken)))
 
 
-async def _answer_and_record(state, channel, message_id, answer) -> List[str]:
+async def _answer_and_record(state, channel, message_id, answer, retaken: bool) -> List[str]:
     try:
-        reply = await answer()
+        reply = await answer(retaken)
     except BaseException:
         await asyncio.to_thread(state.release, channel, message_id)  # nothing was answered: the retry starts afresh
         raise

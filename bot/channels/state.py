@@ -36,11 +36,14 @@ NEW, DONE, BUSY = "new", "done", "busy"
 
 @dataclass(frozen=True)
 class Claim:
-    """``new``: answer it (this instance now holds it); ``done``: answered before, ``reply`` is
-    what was answered (None when it was not kept); ``busy``: another instance is answering it."""
+    """``new``: answer it (this instance now holds it; ``retaken`` when it took over the claim of
+    an instance that never finished, which may have run the turn before dying); ``done``:
+    answered before, ``reply`` is what was answered (None when it was not kept); ``busy``:
+    another instance is answering it."""
 
     status: str
     reply: Optional[List[str]] = None
+    retaken: bool = False
 
 
 @dataclass(frozen=True)
@@ -173,7 +176,7 @@ class SQLiteChannelState(ChannelState):
             finally:
                 self._db.execute("COMMIT")
         if inserted or taken_over:
-            return Claim(NEW)
+            return Claim(NEW, retaken=taken_over)
         if row and row[0] == "processing":
             return Claim(BUSY)
         return Claim(DONE, decode_reply(row[1] if row else None))

@@ -101,18 +101,19 @@ class PostgresChannelState(ChannelState):
                 "INSERT INTO channel_seen AS s (channel, message_id, status, lease_until, at) "
                 "VALUES (%s, %s, 'processing', %s, %s) "
                 "ON CONFLICT (channel, message_id) DO UPDATE SET lease_until = EXCLUDED.lease_until, at = EXCLUDED.at "
-                "WHERE s.status = 'processing' AND s.lease_until < %s RETURNING 1",
+                "WHERE s.status = 'processing' AND s.lease_until < %s RETURNING (xmax <> 0)",
                 (channel, message_id, now + lease_seconds, now, now),
             )
-            if cursor.fetchone():
-                return NEW
+            taken = cursor.fetchone()
+            if taken:
+                return (NEW, bool(taken[0]))  # xmax is set when the row was updated, not inserted
             cursor.execute("SELECT status, reply FROM channel_seen WHERE channel = %s AND message_id = %s",
                            (channel, message_id))
             return cursor.fetchone()
 
         row = self._run(work, durable=False)
-        if row == NEW:
-            return Claim(NEW)
+        if row and row[0] == NEW:
+            return Claim(NEW, retaken=row[1])
         if row and row[0] == "processing":
             return Claim(BUSY)
         return Claim(DONE, decode_reply(row[1] if row else None))

@@ -126,14 +126,14 @@ class TelegramInput(InputChannel):
                 logger.error("Telegram Bot API not reachable (%s)", type(error).__name__)
                 return response.json({"ok": False, "error": "Bot API unreachable"}, status=503, headers={"Retry-After": "30"})
 
-            async def answer() -> List[str]:  # replies go to the Bot API, so none is kept for retries
+            async def answer(retaken: bool = False) -> List[str]:  # replies go to the Bot API: none is kept
                 try:
                     update = Update.de_json(data, bot)
                 except Exception:  # an update PTB cannot parse: acknowledge it so Telegram stops retrying
                     logger.warning("Telegram update %s could not be parsed", data["update_id"])
                     return []
                 try:
-                    await self.handle(update, bot, on_new_message, request.app)
+                    await self.handle(update, bot, on_new_message, request.app, retaken)
                 except Exception:
                     logger.exception("Telegram update %s could not be handled", data["update_id"])
                 return []
@@ -145,7 +145,7 @@ class TelegramInput(InputChannel):
 
         return webhook
 
-    async def handle(self, update: Update, bot: Bot, on_new_message, app) -> None:
+    async def handle(self, update: Update, bot: Bot, on_new_message, app, retaken: bool = False) -> None:
         if update.callback_query:
             await self.handle_tap(update, bot, on_new_message, app)
             return
@@ -185,13 +185,15 @@ class TelegramInput(InputChannel):
             if kind == "help":
                 await self.send(bot, chat_id, sender_id, [{"text": messages.text("help", value)}])
                 return
-            await self.converse(bot, chat_id, sender_id, value, False, on_new_message, app, sender)
+            await self.converse(bot, chat_id, sender_id, value, False, on_new_message, app, sender,
+                                str(update.update_id), retaken)
             return
         text, was_cut = inbound.prepare(raw, self.max_input_chars)
         if not text:
             await self.send(bot, chat_id, sender_id, [{"text": messages.text("no_text", language)}])
             return
-        await self.converse(bot, chat_id, sender_id, text, was_cut, on_new_message, app, sender)
+        await self.converse(bot, chat_id, sender_id, text, was_cut, on_new_message, app, sender,
+                            str(update.update_id), retaken)
 
     async def handle_tap(self, update: Update, bot: Bot, on_new_message, app) -> None:
         query = update.callback_query
@@ -211,12 +213,14 @@ class TelegramInput(InputChannel):
                 await self.converse(bot, chat.id, sender_id, payload, False, on_new_message, app)
 
     async def converse(self, bot: Bot, chat_id: int, sender_id: str, text: str, was_cut: bool,
-                       on_new_message, app, sender: Optional[SenderSnapshot] = None) -> None:
+                       on_new_message, app, sender: Optional[SenderSnapshot] = None,
+                       update_key: Optional[str] = None, retaken: bool = False) -> None:
         if sender is None or sender.opted_out:  # writing to us again undoes a block
             await asyncio.to_thread(self.state.set_opted_out, sender_id, False)
         replies = await run_turn(
             on_new_message, app, text=text, sender_id=sender_id, channel=CHANNEL, state=self.state,
             reply_address=str(chat_id), cipher=self.cipher, known_language=sender.language if sender else None,
+            message_id=f"tg-{update_key}" if update_key else None, maybe_answered=retaken,
         )
         if was_cut:
             language = await asyncio.to_thread(self.state.language, sender_id)

@@ -50,19 +50,50 @@ async def run_turn(
     reply_address: Optional[str] = None,
     cipher: Optional[AddressCipher] = None,
     known_language: Optional[str] = None,
+    message_id: Optional[str] = None,
+    maybe_answered: bool = False,
 ) -> List[Dict[str, Any]]:
     """The replies to ``text`` (Rasa's collected message dicts), never an exception.
 
     ``known_language``: the language the channel state holds for this sender, if the caller
-    read it already; it is written again only when the turn changed it."""
+    read it already; it is written again only when the turn changed it. ``message_id`` (the
+    service's id of the message) is kept on Rasa's user event; with ``maybe_answered`` (another
+    instance held the message and died) a turn already in the tracker store is not run again:
+    its bot messages are the replies."""
+    if maybe_answered and message_id:
+        earlier = await answered_before(app, sender_id, message_id)
+        if earlier is not None:
+            return earlier
     collector = CollectingOutputChannel()
     try:
-        await on_new_message(UserMessage(text, collector, sender_id, input_channel=channel, metadata=metadata))
+        await on_new_message(UserMessage(text, collector, sender_id, input_channel=channel, metadata=metadata,
+                                         message_id=message_id))
     except Exception:
         logger.exception("%s message could not be handled", channel)
         return [{"text": messages.text("apology", state.language(sender_id))}]
     await _after_turn(app, sender_id, channel, state, reply_address, cipher, known_language)
     return collector.messages
+
+
+async def answered_before(app: Any, sender_id: str, message_id: str) -> Optional[List[Dict[str, Any]]]:
+    """The bot messages that followed the user event with ``message_id``, if the tracker has it."""
+    try:
+        tracker = await app.ctx.agent.tracker_store.retrieve(sender_id)
+    except Exception:
+        logger.warning("tracker not readable to check a retaken message")
+        return None
+    replies: Optional[List[Dict[str, Any]]] = None
+    for event in tracker.events if tracker else []:
+        kind = getattr(event, "type_name", None)
+        if kind == "user":
+            if replies is not None:
+                break
+            if getattr(event, "message_id", None) == message_id:
+                replies = []
+        elif kind == "bot" and replies is not None:
+            data = event.data or {}
+            replies.append({k: v for k, v in {"text": event.text, "buttons": data.get("buttons")}.items() if v})
+    return replies
 
 
 async def _after_turn(app, sender_id, channel, state, reply_address, cipher, known_language) -> None:

@@ -137,8 +137,8 @@ class TwilioSmsInput(InputChannel):
             message_id = params.get("MessageSid") or params.get("SmsMessageSid") or ""
             sender_id = self.sender_ids.sender_id(CHANNEL, address)
 
-            async def answer() -> List[str]:
-                return await self.handle(on_new_message, request.app, sender_id, address, params)
+            async def answer(retaken: bool = False) -> List[str]:
+                return await self.handle(on_new_message, request.app, sender_id, address, params, message_id, retaken)
 
             texts = await answer_once(self.state, CHANNEL, message_id, answer) if message_id else await answer()
             if texts is None:  # another instance is still answering this very message
@@ -147,7 +147,8 @@ class TwilioSmsInput(InputChannel):
 
         return webhook
 
-    async def handle(self, on_new_message, app, sender_id: str, address: str, params: Dict[str, str]) -> List[str]:
+    async def handle(self, on_new_message, app, sender_id: str, address: str, params: Dict[str, str],
+                     message_id: str = "", retaken: bool = False) -> List[str]:
         raw = params.get("Body") or ""
         word = keywords.keyword(raw)
         # State and rate-limit calls are network round trips in production: off the event loop.
@@ -176,6 +177,7 @@ class TwilioSmsInput(InputChannel):
         replies = await run_turn(
             on_new_message, app, text=payload or text, sender_id=sender_id, channel=CHANNEL,
             state=self.state, reply_address=address, cipher=self.cipher, known_language=language,
+            message_id=message_id or None, maybe_answered=retaken,
         )
         language = await asyncio.to_thread(self.state.language, sender_id)
         out: List[str] = []

@@ -28,7 +28,8 @@ ONE_THREAD = {"TF_INTER_OP_PARALLELISM_THREADS": "1", "TF_INTRA_OP_PARALLELISM_T
               "OMP_NUM_THREADS": "1"}
 REQUIRED = ("SENALES_PG_HOST", "SENALES_PG_PORT", "SENALES_PG_DB", "SENALES_PG_USER", "SENALES_REDIS_HOST",
             "SENALES_REDIS_PORT", "SENALES_REDIS_DB", "SENALES_RABBITMQ_HOST", "SENALES_RABBITMQ_PORT",
-            "SENALES_RABBITMQ_USER", "SENALES_RABBITMQ_PASSWORD", "SENALES_RABBITMQ_QUEUE")
+            "SENALES_RABBITMQ_USER", "SENALES_RABBITMQ_PASSWORD", "SENALES_RABBITMQ_QUEUE",
+            "SENALES_RABBITMQ_EXCHANGE")
 
 NGINX_CONF = """# Written by bot/devtools/topology.py; edits are overwritten.
 worker_processes 1;
@@ -109,9 +110,11 @@ def check_settings(env: Mapping[str, str]) -> None:
 
 
 def ensure_database(env: Mapping[str, str]) -> None:
-    """Create the tracker-store database when it does not exist (Rasa does not, without login_db)."""
+    """Create the tracker-store database, and the analytics database when it is another one on the
+    same server, if they do not exist (Rasa does not, without login_db)."""
     import psycopg2
     from psycopg2 import sql
+    from sqlalchemy.engine import make_url
 
     params = dict(host=env["SENALES_PG_HOST"], port=env["SENALES_PG_PORT"], user=env["SENALES_PG_USER"],
                   password=env.get("SENALES_PG_PASSWORD") or None, connect_timeout=5)
@@ -121,10 +124,17 @@ def ensure_database(env: Mapping[str, str]) -> None:
         raise TopologyError(f"PostgreSQL at {params['host']}:{params['port']} not reachable: "
                             f"{str(error).strip().splitlines()[0]}") from None
     conn.autocommit = True
-    with conn, conn.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", (env["SENALES_PG_DB"],))
-        if not cursor.fetchone():
-            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(env["SENALES_PG_DB"])))
+    names = [env["SENALES_PG_DB"]]
+    analytics = env.get("SENALES_ANALYTICS_DB_URL", "")
+    if analytics.startswith("postgresql"):
+        url = make_url(analytics)
+        if (url.host or "127.0.0.1", str(url.port or 5432)) == (params["host"], str(params["port"])) and url.database:
+            names.append(url.database)
+    with conn.cursor() as cursor:
+        for name in dict.fromkeys(names):
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+            if not cursor.fetchone():
+                cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     conn.close()
 
 
@@ -141,6 +151,7 @@ class Topology:
     rasa: List[servers.ServerProcess] = field(default_factory=list)
     actions: List[servers.ServerProcess] = field(default_factory=list)
     nginx: Optional[subprocess.Popen] = None
+    consumer: Optional[servers.ServerProcess] = None
 
     @property
     def base(self) -> str:
@@ -192,6 +203,11 @@ class Topology:
                 server.wait_ready(timeout=300, progress=progress)
             if not servers.http_ok(f"{self.base}/status", timeout=5):
                 raise TopologyError("nginx does not answer on the public port")
+            if env.get("SENALES_ANALYTICS_EVENTS") == "copy":  # the analytics feed from RabbitMQ
+                self.consumer = servers.ServerProcess(
+                    name="analytics consumer", command=[sys.executable, "-m", "bot.cli", "analytics", "consume"],
+                    health_url="", log_file=logs / "analytics-consume.log", env=servers.quiet_env(env))
+                self.consumer.start()
         except Exception:
             self.stop()
             raise
@@ -215,7 +231,7 @@ class Topology:
                 for s in self.rasa if s.running}
 
     def stop(self) -> None:
-        for server in self.rasa + self.actions:
+        for server in self.rasa + self.actions + ([self.consumer] if self.consumer else []):
             server.stop()
         if self.nginx and self.nginx.poll() is None:
             self.nginx.terminate()
@@ -287,6 +303,7 @@ Señales (production topology) is running.
   Load balancer:   {topology.base}  (SMS: /webhooks/sms/webhook, Telegram: /webhooks/telegram/webhook, REST: /webhooks/rest/webhook)
   Rasa instances:  {', '.join(f'127.0.0.1:{p}' for p in topology.rasa_ports)}
   Action servers:  {', '.join(f'127.0.0.1:{p}' for p in topology.action_ports)} (behind 127.0.0.1:{topology.actions_port})
+  Analytics feed:  {'bot analytics consume (RabbitMQ → ' + env.get('SENALES_ANALYTICS_DB_URL', '').rsplit('/', 1)[-1] + ')' if topology.consumer else 'off (SENALES_ANALYTICS_EVENTS is not copy)'}
   Logs:            {(topology.run_dir / 'log').relative_to(ROOT)}/
 Press Ctrl-C to stop.""", flush=True)
     stop = {"now": False}

@@ -148,6 +148,18 @@ def _report_script():
             "A man called Chuy keeps texting me to drive to the border tonight", "snapchat", "skip", "skip", "no"]
 
 
+def test_every_event_reaches_the_analytics_through_rabbitmq(prod):
+    sender = f"feed-{uuid.uuid4().hex[:10]}"
+    for text in ("hola", "cuales son las señales de alerta"):
+        prod.rest(sender, text)
+    stored = [e for e in prod.tracker(sender)["events"]]
+    copied = support.wait_until(lambda: len(support.copied_events(prod.analytics_url, sender)) >= len(stored) and
+                                support.copied_events(prod.analytics_url, sender), timeout=60, interval=1)
+    assert copied, "the analytics consumer copied the conversation"
+    assert [e["event"] for e in copied] == [e["event"] for e in stored]
+    support.write_counts("rabbitmq_feed", {"events_in_tracker": len(stored), "events_copied": len(copied)})
+
+
 def test_kill_minus_9_one_instance_mid_load_loses_nothing(prod):
     """kill -9 instance 0 while teens are texting: the other serves on; every message is
     acknowledged once, every reply reaches the teen once, the report filed meanwhile is stored."""
@@ -266,14 +278,14 @@ def test_rabbitmq_down_teens_still_get_replies_and_the_gap_is_logged(prod):
     gap_logged = support.wait_until(lambda: "gap from" in prod.logs(), timeout=90)
     sender_id = prod.sms_sender_id(teen.address)
 
-    def held_events_published():
-        events = [e for e in support.queued_events(prod.queue) if e.get("sender_id") == sender_id]
+    def held_events_copied():  # published after the gap, and copied by the analytics consumer
+        events = support.copied_events(prod.analytics_url, sender_id)
         texts = {e.get("text") for e in events if e.get("event") == "user"}
         return texts >= {d.text for d in during} and events
 
-    published = support.wait_until(held_events_published, timeout=60, interval=2)
+    published = support.wait_until(held_events_copied, timeout=90, interval=2)
     support.write_counts("rabbitmq_down", {"messages_while_down": len(during), "replies_while_down":
                                            sum(len(d.replies) for d in during), "gap_logged": bool(gap_logged),
-                                           "events_of_this_teen_published_after": len(published or [])})
+                                           "events_of_this_teen_in_the_analytics_after": len(published or [])})
     assert after[0].replies and gap_logged and published
     assert teen.address not in prod.logs() and "como digo que no" not in prod.logs(), "no teen text in the log"

@@ -163,3 +163,22 @@ def test_danger_replies_reach_sms_whole(assistant, text):
     # SMS adds numbered options after a reply with buttons; everything else is the same words
     without_options = [p.split("\n\nReply with a number:")[0].split("\n\nResponde con un número:")[0] for p in pieces]
     assert " ".join(without_options).split() == " ".join(rest).split()
+
+
+def test_a_message_whose_instance_died_after_the_turn_is_not_run_twice(assistant):
+    """The instance ran the turn (it is in the tracker store) and died before it recorded the
+    reply: the retry, which takes over the expired claim, answers from the tracker instead."""
+    import sqlite3
+
+    from bot.channels.identity import SenderIds
+
+    phone = new_phone()
+    params = twilio_params(phone, "how do i say no")
+    first = twiml_messages(sms(assistant, params)[1])
+    with sqlite3.connect(assistant.channels["channels_db"]) as db:  # as a crash would leave it
+        db.execute("UPDATE seen SET status = 'processing', lease_until = 0, reply = NULL WHERE message_id = ?",
+                   (params["MessageSid"],))
+    status, again = sms(assistant, params)
+    assert first and status == 200 and twiml_messages(again) == first
+    sender_id = SenderIds(assistant.channels["sender_key"].encode()).sender_id("sms", phone)
+    assert [e["text"] for e in assistant.tracker(sender_id)["events"] if e["event"] == "user"] == ["how do i say no"]

@@ -91,12 +91,14 @@ class RunningTopology:
 
         self.run_id = uuid.uuid4().hex[:8]
         self.db = f"senales_topology_{self.run_id}"
+        self.analytics_db = f"senales_topology_analytics_{self.run_id}"
         self.queue = f"senales_topology_{self.run_id}"
         self.fake_bot_api = FakeBotApi(servers.HOST).start()
         port = free_port()
         self.public_url = f"http://{servers.HOST}:{port}"
         pg_url = f"postgresql://{PG_USER}@{PG_HOST}:{PG_PORT}/{self.db}"
         self.pg_url = pg_url
+        self.analytics_url = f"postgresql://{PG_USER}@{PG_HOST}:{PG_PORT}/{self.analytics_db}"
         self.reports_env = {
             "SENALES_REPORTS_KEY": Fernet.generate_key().decode(),
             "SENALES_REPORTS_DB_URL": pg_url,  # shared by every action server
@@ -106,11 +108,13 @@ class RunningTopology:
             "SENALES_ENV": "production",
             "SENALES_PG_HOST": PG_HOST, "SENALES_PG_PORT": PG_PORT, "SENALES_PG_DB": self.db,
             "SENALES_PG_USER": PG_USER, "SENALES_PG_PASSWORD": "",
-            "SENALES_CHANNELS_DB_URL": pg_url, "SENALES_TRACKER_DB_URL": pg_url, "SENALES_ANALYTICS_DB_URL": pg_url,
+            "SENALES_CHANNELS_DB_URL": pg_url, "SENALES_TRACKER_DB_URL": pg_url,
+            "SENALES_ANALYTICS_DB_URL": self.analytics_url, "SENALES_ANALYTICS_EVENTS": "copy",
             "SENALES_REDIS_HOST": "127.0.0.1", "SENALES_REDIS_PORT": "6379", "SENALES_REDIS_DB": str(REDIS_LOCK_DB),
             "SENALES_REDIS_PASSWORD": "", "SENALES_REDIS_URL": f"redis://127.0.0.1:6379/{REDIS_LIMIT_DB}",
             "SENALES_RABBITMQ_HOST": "127.0.0.1", "SENALES_RABBITMQ_PORT": "5672", "SENALES_RABBITMQ_USER": "guest",
             "SENALES_RABBITMQ_PASSWORD": "guest", "SENALES_RABBITMQ_QUEUE": self.queue,
+            "SENALES_RABBITMQ_EXCHANGE": self.queue,  # its own: other Rasa servers here publish to rasa-exchange
             # short leases so a crash is recovered from within the test's patience
             "TICKET_LOCK_LIFETIME": "10", "SENALES_CLAIM_LEASE_SECONDS": "10",
             "SENALES_SENDER_KEY": SENDER_KEY, "SENALES_PUBLIC_URL": self.public_url,
@@ -133,18 +137,21 @@ class RunningTopology:
         for db in (REDIS_LOCK_DB, REDIS_LIMIT_DB):
             redis.Redis(db=db).flushdb()
         _pg_admin(f"CREATE DATABASE {self.db}")
+        _pg_admin(f"CREATE DATABASE {self.analytics_db}")
         self.topology.start()
         return self
 
     def stop(self) -> None:
         self.topology.stop()
         self.fake_bot_api.stop()
-        try:
-            _pg_admin(f"DROP DATABASE IF EXISTS {self.db} WITH (FORCE)")
-        except Exception:
-            pass
+        for db in (self.db, self.analytics_db):
+            try:
+                _pg_admin(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
+            except Exception:
+                pass
         try:
             asyncio.run(_amqp(lambda channel: channel.queue_delete(self.queue)))
+            asyncio.run(_amqp(lambda channel: channel.exchange_delete(self.queue)))
         except Exception:
             pass
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -240,6 +247,22 @@ def rabbitmq(action: str) -> None:
     subprocess.run(["rabbitmqctl", action], check=True, capture_output=True, timeout=120)
     if action == "start_app":
         subprocess.run(["rabbitmqctl", "await_startup"], check=False, capture_output=True, timeout=120)
+
+
+def copied_events(analytics_url: str, sender_id: str) -> List[Dict]:
+    """The events of one conversation that the analytics consumer copied from RabbitMQ."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(analytics_url, future=True)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(sa.text("SELECT type_name, data FROM events WHERE sender_id = :s ORDER BY id"),
+                                {"s": sender_id}).fetchall()
+    except sa.exc.ProgrammingError:  # no table yet: nothing copied
+        return []
+    finally:
+        engine.dispose()
+    return [{"event": row[0], **json.loads(row[1] or "{}")} for row in rows]
 
 
 def queued_events(queue: str) -> List[Dict]:

@@ -57,7 +57,8 @@ def make_state(request, tmp_path):
 
 def test_claim_complete_and_retry_get_the_recorded_reply(make_state):
     first, second = make_state(), make_state()
-    assert first.claim("sms", "SM1", 20).status == "new"
+    fresh = first.claim("sms", "SM1", 20)
+    assert fresh.status == "new" and not fresh.retaken
     assert second.claim("sms", "SM1", 20).status == "busy"  # the other instance is still answering
     first.complete("sms", "SM1", ["¡Hola!", "two"])
     retry = second.claim("sms", "SM1", 20)
@@ -70,7 +71,8 @@ def test_a_dead_instances_claim_expires_and_release_frees_it(make_state):
     assert first.claim("sms", "SM2", 0.2).status == "new"
     assert second.claim("sms", "SM2", 20).status == "busy"
     time.sleep(0.3)
-    assert second.claim("sms", "SM2", 20).status == "new"  # taken over after the lease
+    retaken = second.claim("sms", "SM2", 20)
+    assert retaken.status == "new" and retaken.retaken  # taken over after the lease
     assert first.claim("sms", "SM2", 20).status == "busy"
     second.release("sms", "SM2")
     assert first.claim("sms", "SM2", 20).status == "new"
@@ -110,15 +112,15 @@ def test_answer_once_runs_the_turn_once_across_instances(make_state):
     first, second = make_state(), make_state()
     turns = []
 
-    async def turn():
-        turns.append(1)
+    async def turn(retaken):
+        turns.append(retaken)
         await asyncio.sleep(0.5)
         return ["the reply"]
 
     async def both():
         return await asyncio.gather(answer_once(first, "sms", "SM3", turn), answer_once(second, "sms", "SM3", turn))
 
-    assert asyncio.run(both()) == [["the reply"], ["the reply"]] and len(turns) == 1
+    assert asyncio.run(both()) == [["the reply"], ["the reply"]] and turns == [False]
 
 
 def test_answer_once_gives_up_waiting_and_frees_a_failed_turn(make_state):
@@ -126,7 +128,7 @@ def test_answer_once_gives_up_waiting_and_frees_a_failed_turn(make_state):
     assert first.claim("sms", "SM4", 20).status == "new"  # held by an instance that never finishes
     assert asyncio.run(answer_once(second, "sms", "SM4", lambda: None, wait_seconds=0.3)) is None
 
-    async def broken():
+    async def broken(retaken):
         raise RuntimeError("turn failed")
 
     with pytest.raises(RuntimeError):

@@ -36,7 +36,7 @@ RASA_READS = {"TICKET_LOCK_LIFETIME": "rasa/core/lock_store.py", "RASA_TELEMETRY
 # Named in .env.example by the production profile but read by no code yet. Each entry fails the
 # test once the code reads it (then delete it here), so this list cannot go stale.
 PLANNED_SETTINGS: set = set()
-PLANNED_COMMANDS = {("analytics", "consume")}
+PLANNED_COMMANDS: set = set()
 
 _NAME = re.compile(r"\b((?:SENALES|RASA)_[A-Z0-9_]+|TICKET_LOCK_LIFETIME)\b")
 
