@@ -60,7 +60,7 @@ def pg_admin(sql: str) -> None:
     conn.close()
 
 
-def make_topology(workdir: Path, instances: int, bot_api) -> Topology:
+def make_topology(workdir: Path, instances: int, bot_api, action_servers: int = 1) -> Topology:
     from cryptography.fernet import Fernet
 
     run = uuid.uuid4().hex[:8]
@@ -90,7 +90,8 @@ def make_topology(workdir: Path, instances: int, bot_api) -> Topology:
         "rate_limit_per_minute": 10_000}
     credentials_file = workdir / "credentials.yml"
     credentials_file.write_text(yaml.safe_dump(credentials))
-    topology = Topology(env=env, rasa_ports=[free_port() for _ in range(instances)], action_ports=[free_port()],
+    topology = Topology(env=env, rasa_ports=[free_port() for _ in range(instances)],
+                        action_ports=[free_port() for _ in range(action_servers)],
                         port=port, actions_port=free_port(), run_dir=workdir / "prod", credentials=credentials_file)
     topology.database = db
     return topology
@@ -101,7 +102,7 @@ def channel_for(topology: Topology, kind: str) -> sim.Channel:
                        public_url=topology.env["SENALES_PUBLIC_URL"], telegram_secret=TELEGRAM_SECRET)
 
 
-def measure(topology: Topology, kind: str, concurrency: int, seconds: float) -> Dict:
+def measure(topology: Topology, kind: str, concurrency: int, seconds: float, think: float = THINK_SECONDS) -> Dict:
     teens = sim.make_teens(concurrency * 50, kind, prefix=f"{kind}{concurrency}")
     peak: Dict[str, int] = {}
     done = threading.Event()
@@ -115,7 +116,7 @@ def measure(topology: Topology, kind: str, concurrency: int, seconds: float) -> 
     sampler = threading.Thread(target=sample_memory, daemon=True)
     sampler.start()
     started = time.monotonic()
-    log = asyncio.run(sim.run_load(channel_for(topology, kind), teens, concurrency, THINK_SECONDS, duration=seconds))
+    log = asyncio.run(sim.run_load(channel_for(topology, kind), teens, concurrency, think, duration=seconds))
     elapsed = time.monotonic() - started
     done.set()
     sampler.join()
@@ -137,6 +138,9 @@ def main(argv=None) -> int:
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8, 32])
     parser.add_argument("--instances", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--channels", nargs="+", default=list(CHANNELS), choices=CHANNELS)
+    parser.add_argument("--think", type=float, default=THINK_SECONDS,
+                        help=f"mean pause between one teen's messages, seconds (default {THINK_SECONDS})")
+    parser.add_argument("--action-servers", type=int, default=1, help="action servers behind nginx (default 1)")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args(argv)
 
@@ -150,14 +154,14 @@ def main(argv=None) -> int:
     try:
         for instances in args.instances:
             workdir = Path(tempfile.mkdtemp(prefix=f"senales-load-{instances}-"))
-            topology = make_topology(workdir, instances, bot_api)
+            topology = make_topology(workdir, instances, bot_api, args.action_servers)
             print(f"▶ {instances} Rasa instance(s): starting…", flush=True)
             try:
                 topology.start(progress=True)
                 warm_up(topology)
                 for concurrency in args.concurrency:
                     for kind in args.channels:
-                        cell = measure(topology, kind, concurrency, args.seconds)
+                        cell = measure(topology, kind, concurrency, args.seconds, args.think)
                         cell.update(instances=instances, channel=kind, concurrency=concurrency)
                         results.append(cell)
                         print(f"  {kind:8s} c={concurrency:<3d} p50 {cell['p50_ms']:7.1f} ms  p95 {cell['p95_ms']:7.1f}  "
