@@ -7,7 +7,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.rasa_plugins.danger_binary_model import DangerBinaryModel, fold_text
+from bot.rasa_plugins.danger_binary_model import DangerBinaryModel, fold_text, top_features
 from bot.rasa_plugins.danger_vote import DANGER_VOTE_KEY, DangerVote
 
 DANGER = [
@@ -80,3 +80,10 @@ def test_loading_a_model_without_the_files_names_the_fix(tmp_path):
 
 def test_folding_makes_spellings_one_feature():
     assert fold_text("Está AQUÍÍÍ, don’t") == fold_text("esta aquii, dont")
+
+
+def test_top_features_name_what_pushes_towards_danger():
+    """When one word alone tells the classes apart, it is among the features listed first."""
+    phrases = ["nos vemos al rato", "see you later", "ya llegue", "im home", "que onda", "whats up"]
+    model = DangerBinaryModel.fit(["pistola " + p for p in phrases] + phrases, [True] * 6 + [False] * 6)
+    assert "pistola" in top_features(model, n=10)
