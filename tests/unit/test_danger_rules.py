@@ -38,6 +38,9 @@ def rules() -> DangerRules:
         ("they kept my phone and id until i finish 2 more trips", "coerced"),
         ("she said shed be back by friday. now its sunday", "friend_missing"),
         ("mi primo mando su ubicacion y ya no contesta", "friend_missing"),
+        ("sometimes i think about wrecking my car on purpose", "self_harm"),
+        ("ya pensé en estrellarme con la troca a propósito", "self_harm"),
+        ("nomás quisiera q esto se termine pa siempre", "self_harm"),
     ],
 )
 def test_plain_danger_is_caught(rules, text, danger_type):
@@ -55,6 +58,8 @@ def test_plain_danger_is_caught(rules, text, danger_type):
         "i cant find her number", "he is watching a movie", "",
         "how to die in minecraft hardcore", "my nose is bleeding lol", "my coach says hes gonna kill us if we lose friday",
         "that was so embarrassing i wanna die", "she shot me down again", "me quiero morir de la pena jaja",
+        "i drive slow on purpose so my sister is late lol", "choqué el carro sin querer, no fue a propósito",
+        "we crashed at my cousins place last night",
     ],
 )
 def test_idioms_and_questions_are_not_danger(rules, text):

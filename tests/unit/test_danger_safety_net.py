@@ -49,3 +49,69 @@ def test_an_unsure_idiom_is_not_promoted(net):
     ranking = [("nlu_fallback", 0.25), ("danger_self_harm", 0.4), ("out_of_scope", 0.38)]
     message = net.process([_parsed("this homework is killing me", ranking)])[0]
     assert message.get("intent")["name"] == "nlu_fallback"
+
+
+# The danger-only classifier's vote (bot/rasa_plugins/danger_vote.py adds "danger_vote").
+
+def _voted(text, ranking, score):
+    message = _parsed(text, ranking)
+    message.set("danger_vote", {"score": score})
+    return message
+
+
+def test_a_sure_danger_vote_escalates_with_the_danger_type_diet_ranked_highest(net):
+    ranking = [("out_of_scope", 0.9), ("greet", 0.05), ("danger_friend_missing", 0.03), ("danger_threat", 0.02)]
+    message = net.process([_voted("not sure what to do about my cousin tbh", ranking, 4.2)])[0]
+    assert message.get("intent")["name"] == "danger_friend_missing"
+    assert message.get("intent_ranking")[0]["name"] == "danger_friend_missing"
+    assert message.get(SAFETY_NET_KEY) == {"overrode": "out_of_scope", "reason": "danger-only classifier", "score": 4.2}
+
+
+def test_a_sure_danger_vote_without_any_ranked_danger_intent_uses_the_default(net):
+    message = net.process([_voted("something is off", [("out_of_scope", 0.95), ("greet", 0.05)], 3.5)])[0]
+    assert message.get("intent")["name"] == net.get_default_config()["default_danger_intent"]
+
+
+def test_a_middling_danger_vote_changes_nothing(net):
+    ranking = [("out_of_scope", 0.9), ("danger_threat", 0.1)]
+    message = net.process([_voted("running late, my ride left without me", ranking, 1.0)])[0]
+    assert message.get("intent")["name"] == "out_of_scope"
+    assert message.get(SAFETY_NET_KEY) is None
+
+
+def test_an_idiom_holds_back_a_sure_danger_vote(net):
+    message = net.process([_voted("this homework is killing me", [("out_of_scope", 0.9), ("danger_self_harm", 0.1)], 5.0)])[0]
+    assert message.get("intent")["name"] == "out_of_scope"
+
+
+def test_a_vote_sure_it_is_not_danger_demotes_diets_danger(net):
+    ranking = [("danger_in_progress", 0.6), ("legal_consequences", 0.3), ("danger_coerced", 0.1)]
+    message = net.process([_voted("what happens to the driver if the car gets stopped", ranking, -3.0)])[0]
+    assert message.get("intent")["name"] == "legal_consequences"
+    assert message.get(SAFETY_NET_KEY)["demoted"] == "danger_in_progress"
+
+
+def test_a_mildly_negative_vote_keeps_diets_danger(net):
+    ranking = [("danger_watched", 0.7), ("out_of_scope", 0.3)]
+    message = net.process([_voted("that same car was outside again today", ranking, -1.5)])[0]
+    assert message.get("intent")["name"] == "danger_watched"
+
+
+def test_no_vote_overrules_a_phrase_rule(net):
+    ranking = [("danger_weapon", 0.5), ("out_of_scope", 0.5)]
+    message = net.process([_voted("they pointed a gun at me", ranking, -6.0)])[0]
+    assert message.get("intent")["name"] == "danger_weapon"
+
+
+def test_an_unsure_danger_guess_needs_a_vote_that_is_not_against_it(net):
+    ranking = [("nlu_fallback", 0.25), ("danger_coerced", 0.3), ("red_flags", 0.28)]
+    vetoed = net.process([_voted("what kind of offers should i stay away from", ranking, -1.5)])[0]
+    kept = net.process([_voted("they keep asking when i will pay them back", ranking, 0.5)])[0]
+    assert vetoed.get("intent")["name"] == "nlu_fallback"
+    assert kept.get("intent")["name"] == "danger_coerced"
+
+
+def test_thresholds_come_from_the_pipeline_config():
+    strict = DangerSafetyNet({"promote_at": 10.0})
+    message = strict.process([_voted("my cousin left with them friday", [("out_of_scope", 0.9), ("danger_friend_missing", 0.1)], 4.0)])[0]
+    assert message.get("intent")["name"] == "out_of_scope"

@@ -1,0 +1,95 @@
+"""A danger-or-not linear model on folded word and character n-grams: the second opinion on danger.
+
+Why: DIET spreads its confidence over eighteen intents, and a danger message written in everyday
+words can end up as "everyday chat" even when most of its mass sits on the seven danger intents
+together. A model trained on one question only (is this danger, of any type?) with its own
+features (TF-IDF of folded words 1–2 and characters 2–5, weighted so the two classes count
+equally) errs on different messages, so it is a useful independent vote for the safety net.
+
+The model is saved as plain JSON and NumPy arrays (no pickle), so loading a model file never runs
+code from it.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, Iterable, List, Sequence
+
+import numpy as np
+from scipy.sparse import hstack
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+
+from bot.language.detector import normalize, squeeze_stretched
+
+_VECTORIZERS: Dict[str, Dict] = {
+    "word": {"analyzer": "word", "ngram_range": (1, 2), "token_pattern": r"[^\s]+", "min_df": 1},
+    "char": {"analyzer": "char_wb", "ngram_range": (2, 5), "min_df": 2},
+}
+MODEL_FILE = "danger_binary.json"
+ARRAYS_FILE = "danger_binary.npz"
+
+
+_APOSTROPHES = re.compile(r"['’`]")
+
+
+def fold_text(text: str) -> str:
+    """Lower case, no accents or apostrophes, letter runs cut to two: "Estáaa" and "esta" are one."""
+    return squeeze_stretched(_APOSTROPHES.sub("", normalize(text)))
+
+
+def _vectorizer(kind: str, vocabulary=None) -> TfidfVectorizer:
+    return TfidfVectorizer(preprocessor=fold_text, sublinear_tf=True, vocabulary=vocabulary, **_VECTORIZERS[kind])
+
+
+@dataclass
+class DangerBinaryModel:
+    """Fitted vectorizers plus a logistic regression; ``score`` is the log-odds of danger."""
+
+    vectorizers: Dict[str, TfidfVectorizer]
+    coef: np.ndarray
+    intercept: float
+
+    @classmethod
+    def fit(cls, texts: Sequence[str], is_danger: Sequence[bool], c: float = 10.0, seed: int = 2024) -> "DangerBinaryModel":
+        labels = np.asarray(is_danger, dtype=int)
+        if len(set(labels.tolist())) < 2:
+            raise ValueError("the danger vote needs both danger_* and other examples to train")
+        vectorizers = {kind: _vectorizer(kind) for kind in _VECTORIZERS}
+        features = hstack([v.fit_transform(texts) for v in vectorizers.values()]).tocsr()
+        classifier = LogisticRegression(C=c, class_weight="balanced", max_iter=5000, random_state=seed)
+        classifier.fit(features, labels)
+        return cls(vectorizers, classifier.coef_[0].copy(), float(classifier.intercept_[0]))
+
+    def scores(self, texts: Iterable[str]) -> np.ndarray:
+        texts = [t if isinstance(t, str) else "" for t in texts]
+        features = hstack([v.transform(texts) for v in self.vectorizers.values()]).tocsr()
+        return features @ self.coef + self.intercept
+
+    def score(self, text: str) -> float:
+        return float(self.scores([text])[0])
+
+    def save(self, directory: Path) -> None:
+        meta = {"intercept": self.intercept,
+                "vocabularies": {k: {t: int(i) for t, i in v.vocabulary_.items()} for k, v in self.vectorizers.items()}}
+        (directory / MODEL_FILE).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+        np.savez(directory / ARRAYS_FILE, coef=self.coef, **{f"idf_{k}": v.idf_ for k, v in self.vectorizers.items()})
+
+    @classmethod
+    def load(cls, directory: Path) -> "DangerBinaryModel":
+        meta = json.loads((directory / MODEL_FILE).read_text(encoding="utf-8"))
+        arrays = np.load(directory / ARRAYS_FILE, allow_pickle=False)
+        vectorizers: Dict[str, TfidfVectorizer] = {}
+        for kind, vocabulary in meta["vocabularies"].items():
+            vectorizer = _vectorizer(kind, vocabulary)
+            vectorizer.idf_ = arrays[f"idf_{kind}"]
+            vectorizers[kind] = vectorizer
+        return cls(vectorizers, arrays["coef"], float(meta["intercept"]))
+
+
+def top_features(model: DangerBinaryModel, n: int = 20) -> List[str]:
+    """The n-grams that push hardest towards danger (for a human reading what the model learned)."""
+    names = [name for v in model.vectorizers.values() for name, _ in sorted(v.vocabulary_.items(), key=lambda kv: kv[1])]
+    return [names[i] for i in np.argsort(-model.coef)[:n]]
