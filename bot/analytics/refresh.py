@@ -84,8 +84,10 @@ def sender_salt(conn) -> bytes:
     """A random key made once per database: pseudonyms cannot be recomputed from a phone number list."""
     value = get_meta(conn, SALT)
     if value is None:
-        value = secrets.token_hex(32)
-        set_meta(conn, SALT, value)
+        # Insert only if still absent, then read back: refreshers starting together must all use
+        # the first one's salt (a replace would give each its own, and count one sender twice).
+        database.upsert(conn, meta, [{"name": SALT, "value": secrets.token_hex(32)}], ["name"])
+        value = get_meta(conn, SALT)
     return bytes.fromhex(value)
 
 
