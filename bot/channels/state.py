@@ -116,7 +116,40 @@ class ChannelState:
         raise NotImplementedError
 
 
-class SQLiteChannelState(ChannelState):
+class SenderColumns(ChannelState):
+    """The per-sender settings, on top of two primitives each backend provides: read one column
+    of the sender's row, and upsert one column."""
+
+    def _sender(self, sender_id: str, column: str):
+        raise NotImplementedError
+
+    def _set(self, sender_id: str, column: str, value) -> None:
+        raise NotImplementedError
+
+    def opted_out(self, sender_id: str) -> bool:
+        return bool(self._sender(sender_id, "opted_out"))
+
+    def set_opted_out(self, sender_id: str, value: bool) -> None:
+        self._set(sender_id, "opted_out", int(bool(value)))
+
+    def language(self, sender_id: str) -> Optional[str]:
+        return self._sender(sender_id, "language")
+
+    def set_language(self, sender_id: str, language: Optional[str]) -> None:
+        if language:
+            self._set(sender_id, "language", language)
+
+    def buttons(self, sender_id: str) -> Dict[str, str]:
+        return decode_buttons(self._sender(sender_id, "buttons"))
+
+    def set_buttons(self, sender_id: str, buttons: Dict[str, str], replace: bool = True) -> None:
+        merged = dict(buttons) if replace else {**self.buttons(sender_id), **buttons}
+        while len(merged) > MAX_REMEMBERED_BUTTONS:
+            merged.pop(next(iter(merged)))
+        self._set(sender_id, "buttons", json.dumps(merged, ensure_ascii=False))
+
+
+class SQLiteChannelState(SenderColumns):
     def __init__(self, path: Path):
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -206,28 +239,6 @@ class SQLiteChannelState(ChannelState):
         if not rows:
             return SenderSnapshot()
         return SenderSnapshot(bool(rows[0][0]), rows[0][1], decode_buttons(rows[0][2]))
-
-    def opted_out(self, sender_id: str) -> bool:
-        return bool(self._sender(sender_id, "opted_out"))
-
-    def set_opted_out(self, sender_id: str, value: bool) -> None:
-        self._set(sender_id, "opted_out", int(bool(value)))
-
-    def language(self, sender_id: str) -> Optional[str]:
-        return self._sender(sender_id, "language")
-
-    def set_language(self, sender_id: str, language: Optional[str]) -> None:
-        if language:
-            self._set(sender_id, "language", language)
-
-    def buttons(self, sender_id: str) -> Dict[str, str]:
-        return decode_buttons(self._sender(sender_id, "buttons"))
-
-    def set_buttons(self, sender_id: str, buttons: Dict[str, str], replace: bool = True) -> None:
-        merged = dict(buttons) if replace else {**self.buttons(sender_id), **buttons}
-        while len(merged) > MAX_REMEMBERED_BUTTONS:
-            merged.pop(next(iter(merged)))
-        self._set(sender_id, "buttons", json.dumps(merged, ensure_ascii=False))
 
     def save_reply_address(self, sender_id: str, channel: str, token: bytes) -> None:
         self._execute(

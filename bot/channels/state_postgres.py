@@ -14,11 +14,11 @@ from __future__ import annotations
 import json
 import logging
 import time
-from typing import Callable, Dict, List, Optional
+from typing import Callable, List, Optional
 
 from bot.channels.state import (
-    BUSY, DONE, MAX_REMEMBERED_BUTTONS, NEW, REPLY_TTL_SECONDS, SEEN_TTL_SECONDS, ChannelState, Claim,
-    SenderSnapshot, decode_buttons, decode_reply,
+    BUSY, DONE, NEW, REPLY_TTL_SECONDS, SEEN_TTL_SECONDS, Claim, SenderColumns, SenderSnapshot,
+    decode_buttons, decode_reply,
 )
 
 logger = logging.getLogger(__name__)
@@ -43,7 +43,7 @@ def _dsn(url: str) -> str:
     return "postgresql://" + url.split("://", 1)[1] if url.startswith("postgresql+") else url
 
 
-class PostgresChannelState(ChannelState):
+class PostgresChannelState(SenderColumns):
     def __init__(self, url: str, max_connections: int = 8):
         import psycopg2.pool
 
@@ -138,6 +138,8 @@ class PostgresChannelState(ChannelState):
 
     def _set(self, sender_id: str, column: str, value) -> None:
         assert column in SENDER_COLUMNS
+        if column == "opted_out":
+            value = bool(value)  # a BOOLEAN column here, 0/1 in SQLite
         self._run(lambda cursor: cursor.execute(
             f"INSERT INTO channel_senders (sender_id, {column}, updated_at) VALUES (%s, %s, %s) "
             f"ON CONFLICT (sender_id) DO UPDATE SET {column} = EXCLUDED.{column}, updated_at = EXCLUDED.updated_at",
@@ -148,28 +150,6 @@ class PostgresChannelState(ChannelState):
             cursor.execute("SELECT opted_out, language, buttons FROM channel_senders WHERE sender_id = %s", (sender_id,)),
             cursor.fetchone())[1])
         return SenderSnapshot(bool(row[0]), row[1], decode_buttons(row[2])) if row else SenderSnapshot()
-
-    def opted_out(self, sender_id: str) -> bool:
-        return bool(self._sender(sender_id, "opted_out"))
-
-    def set_opted_out(self, sender_id: str, value: bool) -> None:
-        self._set(sender_id, "opted_out", bool(value))
-
-    def language(self, sender_id: str) -> Optional[str]:
-        return self._sender(sender_id, "language")
-
-    def set_language(self, sender_id: str, language: Optional[str]) -> None:
-        if language:
-            self._set(sender_id, "language", language)
-
-    def buttons(self, sender_id: str) -> Dict[str, str]:
-        return decode_buttons(self._sender(sender_id, "buttons"))
-
-    def set_buttons(self, sender_id: str, buttons: Dict[str, str], replace: bool = True) -> None:
-        merged = dict(buttons) if replace else {**self.buttons(sender_id), **buttons}
-        while len(merged) > MAX_REMEMBERED_BUTTONS:
-            merged.pop(next(iter(merged)))
-        self._set(sender_id, "buttons", json.dumps(merged, ensure_ascii=False))
 
     def save_reply_address(self, sender_id: str, channel: str, token: bytes) -> None:
         import psycopg2
