@@ -97,10 +97,11 @@ class DemoInput(InputChannel):
                 text, was_cut = inbound.prepare(message)
                 if not text:
                     return response.json({"error": "empty message"}, status=400)
-            replies = await run_turn(
+            turn = await run_turn(
                 on_new_message, request.app, text=text, sender_id=sender_id, channel=CHANNEL,
                 state=self.state, metadata={"demo": True},
             )
+            replies = turn.replies
             offered = {}
             out = []
             for reply in replies:
@@ -109,6 +110,6 @@ class DemoInput(InputChannel):
                 if reply.get("text") or buttons:
                     out.append({"text": reply.get("text") or "", "buttons": buttons})
             self.state.set_buttons(sender_id, offered)
-            return response.json({"messages": out, "language": self.state.language(sender_id) or "en", "cut": was_cut})
+            return response.json({"messages": out, "language": turn.language or self.state.language(sender_id) or "en", "cut": was_cut})
 
         return page

@@ -217,14 +217,14 @@ class TelegramInput(InputChannel):
                        update_key: Optional[str] = None, retaken: bool = False) -> None:
         if sender is None or sender.opted_out:  # writing to us again undoes a block
             await asyncio.to_thread(self.state.set_opted_out, sender_id, False)
-        replies = await run_turn(
+        turn = await run_turn(
             on_new_message, app, text=text, sender_id=sender_id, channel=CHANNEL, state=self.state,
             reply_address=str(chat_id), cipher=self.cipher, known_language=sender.language if sender else None,
             message_id=f"tg-{update_key}" if update_key else None, maybe_answered=retaken,
         )
+        replies = turn.replies
         if was_cut:
-            language = await asyncio.to_thread(self.state.language, sender_id)
-            replies = [{"text": messages.text("too_long", language, limit=self.max_input_chars)}] + replies
+            replies = [{"text": messages.text("too_long", turn.language, limit=self.max_input_chars)}] + replies
         await self.send(bot, chat_id, sender_id, replies)
 
     async def send(self, bot: Bot, chat_id: int, sender_id: str, replies: List[Dict[str, Any]]) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Awaitable, Callable, Dict, List, Optional
+from typing import Any, Awaitable, Callable, Dict, List, NamedTuple, Optional
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
@@ -18,6 +18,14 @@ from bot.channels import messages, turn_notes
 from bot.channels.state import ChannelState
 
 logger = logging.getLogger(__name__)
+
+
+class Turn(NamedTuple):
+    """What a turn gave the channel: Rasa's reply dicts and the conversation's language after
+    it (None when not known), so the channel need not read its state back for the language."""
+
+    replies: List[Dict[str, Any]]
+    language: Optional[str]
 
 
 class AddressCipher:
@@ -52,7 +60,7 @@ async def run_turn(
     known_language: Optional[str] = None,
     message_id: Optional[str] = None,
     maybe_answered: bool = False,
-) -> List[Dict[str, Any]]:
+) -> Turn:
     """The replies to ``text`` (Rasa's collected message dicts), never an exception.
 
     ``known_language``: the language the channel state holds for this sender, if the caller
@@ -63,16 +71,17 @@ async def run_turn(
     if maybe_answered and message_id:
         earlier = await answered_before(app, sender_id, message_id)
         if earlier is not None:
-            return earlier
+            return Turn(earlier, known_language)
     collector = CollectingOutputChannel()
     try:
         await on_new_message(UserMessage(text, collector, sender_id, input_channel=channel, metadata=metadata,
                                          message_id=message_id))
     except Exception:
         logger.exception("%s message could not be handled", channel)
-        return [{"text": messages.text("apology", state.language(sender_id))}]
-    await _after_turn(app, sender_id, channel, state, reply_address, cipher, known_language)
-    return collector.messages
+        language = state.language(sender_id)
+        return Turn([{"text": messages.text("apology", language)}], language)
+    language = await _after_turn(app, sender_id, channel, state, reply_address, cipher, known_language)
+    return Turn(collector.messages, language or known_language)
 
 
 async def answered_before(app: Any, sender_id: str, message_id: str) -> Optional[List[Dict[str, Any]]]:
@@ -96,16 +105,17 @@ async def answered_before(app: Any, sender_id: str, message_id: str) -> Optional
     return replies
 
 
-async def _after_turn(app, sender_id, channel, state, reply_address, cipher, known_language) -> None:
+async def _after_turn(app, sender_id, channel, state, reply_address, cipher, known_language) -> Optional[str]:
+    """Keep the language and, after consent, the reply address; return the turn's language."""
     note = turn_notes.take(sender_id)
     if note is None:  # no note from the tracker store: read the tracker back
         try:
             tracker = await app.ctx.agent.tracker_store.retrieve(sender_id)
         except Exception:
             logger.warning("%s: tracker not readable after the turn", channel)
-            return
+            return None
         if tracker is None:
-            return
+            return None
         note = turn_notes.note_of(tracker)
     if note.language and note.language != known_language:
         await asyncio.to_thread(state.set_language, sender_id, note.language)
@@ -113,3 +123,4 @@ async def _after_turn(app, sender_id, channel, state, reply_address, cipher, kno
         token = cipher.encrypt(channel, reply_address)
         if token:
             await asyncio.to_thread(state.save_reply_address, sender_id, channel, token)
+    return note.language

@@ -174,12 +174,12 @@ class TwilioSmsInput(InputChannel):
         if not text:
             return splitting.split_sms(messages.text("no_text", language))
         payload = inbound.chosen_payload(raw, sender.buttons)
-        replies = await run_turn(
+        turn = await run_turn(
             on_new_message, app, text=payload or text, sender_id=sender_id, channel=CHANNEL,
             state=self.state, reply_address=address, cipher=self.cipher, known_language=language,
             message_id=message_id or None, maybe_answered=retaken,
         )
-        language = await asyncio.to_thread(self.state.language, sender_id)
+        replies, language = turn.replies, turn.language
         out: List[str] = []
         if was_cut:
             out.extend(splitting.split_sms(messages.text("too_long", language, limit=self.max_input_chars)))
