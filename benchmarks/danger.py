@@ -12,7 +12,11 @@ escalated when its intent is any danger_* intent; the type is reported but not r
                                      recall is the honest figure.
   benchmarks/data/not_danger.jsonl, not_danger_fresh.jsonl
                                      idioms, jokes, topic questions, everyday texts (≤ 1% escalated)
-  ../shared/data/sms_spam_collection.tsv  the 4,827 real `ham` SMS (target ≤ 0.5% escalated)
+  ../shared/data/sms_spam_collection.tsv  the 4,827 real `ham` SMS (target ≤ 0.5% escalated),
+                                     split in two halves by a hash of the text: the misses of
+                                     the "look" half may be read (``--show``) to find rules that
+                                     fire on everyday text; the "held-out" half is never printed,
+                                     so its rate is the honest one. Never used for training.
 
     python benchmarks/danger.py [--model models/senales.tar.gz] [--sms PATH] [--check]
 """
@@ -42,6 +46,13 @@ def load_jsonl(path: Path):
 def load_ham(path: Path):
     lines = path.read_text(encoding="utf-8", errors="replace").splitlines()[1:]
     return [line.split("\t", 1)[1] for line in lines if line.startswith("ham\t")]
+
+
+def ham_half(text: str) -> str:
+    """"look" or "held-out": a fixed split, the same on every machine and every run."""
+    import hashlib
+
+    return "look" if hashlib.sha256(text.encode("utf-8")).digest()[0] % 2 == 0 else "held-out"
 
 
 async def classify(model: Path, texts):
@@ -122,6 +133,10 @@ def main(argv=None) -> int:
         false = sum(res[0].startswith("danger_") for res in h_res)
         ok &= false / len(ham) <= TARGETS["ham"]
         print(f"{'real SMS ham':<34}{len(ham):>6}{false:>11}{false / len(ham):>9.2%}   ≤ {TARGETS['ham']:.1%}")
+        for half in ("look", "held-out"):
+            rows = [res for text, res in zip(ham, h_res) if ham_half(text) == half]
+            false = sum(res[0].startswith("danger_") for res in rows)
+            print(f"{f'  … {half} half':<34}{len(rows):>6}{false:>11}{false / len(rows):>9.2%}")
     else:
         print(f"(SMS collection not found at {args.sms}; skipped)")
     print(f"\n{1000 * elapsed / len(texts):.1f} ms per message (model parse incl. safety net)")
@@ -132,8 +147,8 @@ def main(argv=None) -> int:
                            ("danger demoted by a veto", [res for res in d_res + n_res + h_res if res[2].startswith("demoted")])):
         print(f"  {label}: {dict(Counter(res[2] for res in results).most_common())}")
 
-    # Individual messages are printed for the development sets only: reading the blind sets' or the
-    # real SMS's misses would turn them into tuning data.
+    # Individual messages are printed for the development sets and the "look" half of the real SMS
+    # only: reading the blind sets' or the held-out half's misses would turn them into tuning data.
     missed = [(r["language"], r["danger_type"], r["text"], res[0]) for r, res in zip(danger, d_res)
               if r["set"] == "dev" and not res[0].startswith("danger_")]
     if missed and args.show:
@@ -145,6 +160,12 @@ def main(argv=None) -> int:
     if false_alarms and args.show:
         print("\nFalse escalations (development set):")
         for f in false_alarms[: args.show * 2]:
+            print("  ", f)
+    ham_alarms = [(text, res[0], res[2]) for text, res in zip(ham, h_res)
+                  if ham_half(text) == "look" and res[0].startswith("danger_")]
+    if ham_alarms and args.show:
+        print("\nFalse escalations (real SMS, look half only):")
+        for f in ham_alarms[: args.show * 2]:
             print("  ", f)
     by_type = Counter(res[0] for res in d_res)
     print("\nPredicted intents on the danger set:", dict(by_type.most_common()))

@@ -41,6 +41,10 @@ def rules() -> DangerRules:
         ("sometimes i think about wrecking my car on purpose", "self_harm"),
         ("ya pensé en estrellarme con la troca a propósito", "self_harm"),
         ("nomás quisiera q esto se termine pa siempre", "self_harm"),
+        ("they followed me home from the bus stop", "watched"), ("me siguieron hasta mi casa", "watched"),
+        ("somebody dropped my address and a pic of my house in a group chat", "threat"),
+        ("me mandaron por snap una foto de mi mamá en la lavanderia", "threat"),
+        ("mi hermano no contesta desde anoche", "friend_missing"),
     ],
 )
 def test_plain_danger_is_caught(rules, text, danger_type):
@@ -60,6 +64,10 @@ def test_plain_danger_is_caught(rules, text, danger_type):
         "that was so embarrassing i wanna die", "she shot me down again", "me quiero morir de la pena jaja",
         "i drive slow on purpose so my sister is late lol", "choqué el carro sin querer, no fue a propósito",
         "we crashed at my cousins place last night",
+        # a follow on social media, a request for a photo (a red flag, not danger), a sister asleep
+        "she followed me back!!", "he finally followed me on snap 😳", "my lil cousin loves watching me play minecraft",
+        "me siguió una influencer en insta!! 😱", "this guy wants my id and a pic of my house before he tells me the job",
+        "un perfil me pide fotos de mi casa, es confiable?", "le marqué a mi hermana y no contesta, seguro está dormida",
     ],
 )
 def test_idioms_and_questions_are_not_danger(rules, text):
