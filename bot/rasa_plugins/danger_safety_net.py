@@ -8,8 +8,10 @@ It runs inside the Rasa server after DIET, the FallbackClassifier and the danger
 2. the idiom list: a violent-sounding idiom ("este examen me mató") with no danger phrase outside
    it never escalates, whatever the classifiers say;
 3. DIET's intent: a danger_* intent escalates, also when DIET was unsure (``nlu_fallback``) but its
-   best guess was danger; the danger-only score can overrule it only when it is very sure the
-   message is not danger (``veto_below``, and the stricter ``unsure_veto_below`` for the unsure case);
+   best guess was danger; the danger-only score can overrule it when it is very sure the message
+   is not danger (``veto_below``, and the stricter ``unsure_veto_below`` for the unsure case), and
+   a danger intent DIET is not sure of (below ``diet_sure_at``) needs the danger-only score to
+   lean to danger (``diet_unsure_needs``): two weak votes, not one;
 4. the danger-only score alone: at ``promote_at`` or above it escalates; the danger type (which
    hotline) is then the danger_* intent DIET ranked highest.
 
@@ -53,11 +55,22 @@ class DangerSafetyNet(GraphComponent):
             # non-danger examples (0.3% of the everyday chat, but about 1% of everyday texts longer
             # than 80 characters) and for 56% of the danger examples. At 2.0 it caught two more
             # development-set messages but raised false escalations on the real SMS by 1.6 points.
-            "promote_at": 3.0,
+            # 3.5: the development-set danger messages it alone caught scored 3.57 to 5.36, while
+            # the readable half of the real SMS had 6 long everyday texts between 3.0 and 3.5.
+            "promote_at": 3.5,
             # Below -2.5 lie 0.5% of the danger examples' cross-validated scores: a veto there
-            # costs little recall. The unsure case (DIET fell back) needs less to be overruled.
+            # costs little recall.
             "veto_below": -2.5,
-            "unsure_veto_below": -1.0,
+            # The unsure case (DIET fell back, its best guess danger) needs the danger-only score
+            # to lean to danger: no development-set danger message took this path; 5 SMS did.
+            "unsure_veto_below": 1.0,
+            # A danger intent that DIET gives less than ``diet_sure_at`` confidence needs the
+            # danger-only score at ``diet_unsure_needs`` or more. On the development sets no danger
+            # message was lost by this; on the readable half of the real SMS it removed 38 of the
+            # 46 escalations DIET made alone (short everyday texts such as "I cant pick the phone
+            # right now", which DIET put near the short "in the car rn" danger examples).
+            "diet_sure_at": 0.8,
+            "diet_unsure_needs": 1.0,
             # Used only when the score escalates and DIET ranked no danger_* intent at all.
             "default_danger_intent": "danger_threat",
         }
@@ -92,6 +105,9 @@ class DangerSafetyNet(GraphComponent):
         if name.startswith(DANGER_INTENT_PREFIX):
             if score is not None and score < self._config["veto_below"]:
                 self._demote(message, intent, "danger-only classifier sure it is not danger")
+            elif (score is not None and float(intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0) < self._config["diet_sure_at"]
+                  and score < self._config["diet_unsure_needs"]):
+                self._demote(message, intent, "DIET unsure and the danger-only classifier does not lean to danger")
             return
         ranking = message.get(INTENT_RANKING_KEY) or []
         best = next((r for r in ranking if r.get(INTENT_NAME_KEY) != FALLBACK_INTENT), None)

@@ -91,10 +91,19 @@ def test_a_vote_sure_it_is_not_danger_demotes_diets_danger(net):
     assert message.get(SAFETY_NET_KEY)["demoted"] == "danger_in_progress"
 
 
-def test_a_mildly_negative_vote_keeps_diets_danger(net):
-    ranking = [("danger_watched", 0.7), ("out_of_scope", 0.3)]
+def test_a_mildly_negative_vote_keeps_a_confident_diet_danger(net):
+    ranking = [("danger_watched", 0.9), ("out_of_scope", 0.1)]
     message = net.process([_voted("that same car was outside again today", ranking, -1.5)])[0]
     assert message.get("intent")["name"] == "danger_watched"
+
+
+def test_an_unsure_diet_danger_needs_the_vote_to_lean_to_danger(net):
+    ranking = [("danger_in_progress", 0.4), ("out_of_scope", 0.3), ("greet", 0.3)]
+    alone = net.process([_voted("I cant pick the phone right now. Pls send a message", ranking, 0.6)])[0]
+    backed = net.process([_voted("theyre picking me up in 10 and i dont want to go", ranking, 2.5)])[0]
+    assert alone.get("intent")["name"] == "out_of_scope"
+    assert alone.get(SAFETY_NET_KEY)["demoted"] == "danger_in_progress"
+    assert backed.get("intent")["name"] == "danger_in_progress"
 
 
 def test_no_vote_overrules_a_phrase_rule(net):
@@ -106,7 +115,7 @@ def test_no_vote_overrules_a_phrase_rule(net):
 def test_an_unsure_danger_guess_needs_a_vote_that_is_not_against_it(net):
     ranking = [("nlu_fallback", 0.25), ("danger_coerced", 0.3), ("red_flags", 0.28)]
     vetoed = net.process([_voted("what kind of offers should i stay away from", ranking, -1.5)])[0]
-    kept = net.process([_voted("they keep asking when i will pay them back", ranking, 0.5)])[0]
+    kept = net.process([_voted("they keep asking when i will pay them back", ranking, 1.5)])[0]
     assert vetoed.get("intent")["name"] == "nlu_fallback"
     assert kept.get("intent")["name"] == "danger_coerced"
 
