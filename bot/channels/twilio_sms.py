@@ -20,7 +20,7 @@ import asyncio
 import logging
 import re
 import urllib.parse
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, List, NamedTuple, Optional, Text
 
 from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, response
@@ -33,7 +33,7 @@ from bot.channels import inbound, keywords, messages, settings, splitting
 from bot.channels.identity import SenderIds
 from bot.channels.once import answer_once
 from bot.channels.ratelimit import rate_limiter_from_env
-from bot.channels.state import ChannelState, channel_state_from_env
+from bot.channels.state import ChannelState, SenderSnapshot, channel_state_from_env
 from bot.channels.turns import AddressCipher, run_turn
 
 logger = logging.getLogger(__name__)
@@ -72,6 +72,14 @@ def render(reply: Dict[str, Any], language: Optional[str]) -> List[str]:
         options = "\n".join(f"{i}. {b.get('title', '')}" for i, b in enumerate(buttons, start=1))
         text = f"{text}\n\n{messages.text('options_hint', language)}\n{options}" if text else options
     return splitting.split_sms(text)
+
+
+class Ready(NamedTuple):
+    """What the handler reads before the turn: the sender's state and the rate-limit verdict
+    (None when the message is not counted)."""
+
+    sender: SenderSnapshot
+    verdict: Optional[str]
 
 
 class TwilioSmsInput(InputChannel):
@@ -137,22 +145,35 @@ class TwilioSmsInput(InputChannel):
             message_id = params.get("MessageSid") or params.get("SmsMessageSid") or ""
             sender_id = self.sender_ids.sender_id(CHANNEL, address)
 
-            async def answer(retaken: bool = False) -> List[str]:
-                return await self.handle(on_new_message, request.app, sender_id, address, params, message_id, retaken)
+            word = keywords.keyword(params.get("Body") or "")
 
-            texts = await answer_once(self.state, CHANNEL, message_id, answer) if message_id else await answer()
+            async def answer(retaken: bool = False, ready: Optional[Ready] = None) -> List[str]:
+                return await self.handle(on_new_message, request.app, sender_id, address, params, message_id,
+                                         retaken, ready)
+
+            texts = (await answer_once(self.state, CHANNEL, message_id, answer, prepare=lambda: self.ready(sender_id, word))
+                     if message_id else await answer())
             if texts is None:  # another instance is still answering this very message
                 return response.text("busy, retry", status=503, headers={"Retry-After": "5"})
             return twiml(texts)
 
         return webhook
 
+    def ready(self, sender_id: str, word: Optional[str]) -> Ready:
+        """The sender's state and, for a message that will be answered, the rate limiter's verdict
+        (opt-out words and opted-out senders are not counted). Blocking: run in a worker thread,
+        in the same hop as the claim (``answer_once(prepare=...)``)."""
+        sender = self.state.snapshot(sender_id)
+        counted = word != "opt_out" and not sender.opted_out
+        return Ready(sender, self.limiter.check(sender_id) if counted else None)
+
     async def handle(self, on_new_message, app, sender_id: str, address: str, params: Dict[str, str],
-                     message_id: str = "", retaken: bool = False) -> List[str]:
+                     message_id: str = "", retaken: bool = False, ready: Optional[Ready] = None) -> List[str]:
         raw = params.get("Body") or ""
         word = keywords.keyword(raw)
         # State and rate-limit calls are network round trips in production: off the event loop.
-        sender = await asyncio.to_thread(self.state.snapshot, sender_id)
+        ready = ready or await asyncio.to_thread(self.ready, sender_id, word)
+        sender = ready.sender
         language = sender.language
         if word == "opt_out":
             if sender.opted_out:
@@ -164,7 +185,7 @@ class TwilioSmsInput(InputChannel):
             return splitting.split_sms(messages.text("started", language))
         if sender.opted_out:
             return []
-        verdict = await asyncio.to_thread(self.limiter.check, sender_id)
+        verdict = ready.verdict if ready.verdict is not None else await asyncio.to_thread(self.limiter.check, sender_id)
         if verdict != "ok":
             return splitting.split_sms(messages.text("rate_limited", language)) if verdict == "warn" else []
         if word in ("help_en", "help_es"):

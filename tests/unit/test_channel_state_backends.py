@@ -182,3 +182,88 @@ def test_redis_down_lets_messages_through():
 
     limiter = RedisRateLimiter("redis://127.0.0.1:1/0", 1, 60)  # nothing listens on port 1
     assert [limiter.check("sms-z") for _ in range(3)] == ["ok"] * 3
+
+
+def test_prepare_runs_with_a_new_claim_only_and_reaches_the_turn(make_state):
+    state = make_state()
+    prepared, turns = [], []
+
+    def prepare():
+        prepared.append(1)
+        return "sender state"
+
+    async def turn(retaken, ready):
+        turns.append(ready)
+        return ["reply"]
+
+    async def twice():
+        first = await answer_once(state, "sms", "SM-prep", turn, prepare=prepare)
+        await asyncio.sleep(0.3)  # the reply is recorded while the response goes out
+        again = await answer_once(state, "sms", "SM-prep", turn, prepare=prepare)
+        return first, again
+
+    assert asyncio.run(twice()) == (["reply"], ["reply"])
+    assert prepared == [1] and turns == ["sender state"]  # the redelivery got the recorded reply
+
+
+def test_a_redelivery_during_the_recording_waits_for_it(make_state):
+    """The reply is recorded after answer_once returns: a redelivery right then is answered
+    with it (after a short wait), never by a second turn."""
+    state = make_state()
+    turns = []
+
+    async def turn(retaken):
+        turns.append(retaken)
+        return ["only once"]
+
+    async def back_to_back():
+        return [await answer_once(state, "sms", "SM-b2b", turn), await answer_once(state, "sms", "SM-b2b", turn)]
+
+    assert asyncio.run(back_to_back()) == [["only once"], ["only once"]] and turns == [False]
+
+
+def test_postgres_state_keeps_its_connections_open(pg_url):
+    """psycopg2's pools close every connection above ``minconn`` when it is handed back, so under
+    load each call opened a new one; this pool keeps up to its size open."""
+    from bot.channels import state_postgres
+
+    opened = []
+
+    def on_connect(conn):
+        opened.append(conn)
+        state_postgres._fast_session(conn)
+
+    pool = state_postgres.KeepingPool(pg_url, size=3, on_connect=on_connect)
+
+    def work():
+        for _ in range(20):
+            conn = pool.get()
+            with conn.cursor() as cursor:
+                cursor.execute("SELECT 1")
+            pool.put(conn)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert 1 <= len(opened) <= 3  # 80 statements on at most 3 connections (the pool's size)
+    conn = pool.get()
+    assert conn.autocommit
+    pool.put(conn, broken=True)  # a broken one takes the idle ones with it (a database restart)
+    assert pool._idle.empty()
+    pool.discard_idle()
+
+
+def test_postgres_durable_writes_roll_back_on_error(pg_url):
+    from bot.channels.state_postgres import PostgresChannelState
+
+    state = PostgresChannelState(pg_url)
+
+    def failing(cursor):
+        cursor.execute("INSERT INTO channel_senders (sender_id, opted_out) VALUES ('sms-rollback', TRUE)")
+        raise ValueError("after the insert")
+
+    with pytest.raises(ValueError):
+        state._run(failing, durable=True)
+    assert state.opted_out("sms-rollback") is False  # the insert did not survive the failed transaction
