@@ -18,14 +18,11 @@ round trip, and under load a blocked event loop is a Rasa instance that stops th
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
-from typing import Any, Awaitable, Callable, List, Optional, Set
+from typing import Awaitable, Callable, List, Optional
 
-from bot.channels import settings
+from bot.channels import background, settings
 from bot.channels.state import DONE, NEW, ChannelState
-
-logger = logging.getLogger(__name__)
 
 WAIT_FOR_OTHER_SECONDS = 10.0
 POLL_SECONDS = 0.2
@@ -37,7 +34,7 @@ async def answer_once(
     message_id: str,
     answer: Callable[..., Awaitable[List[str]]],
     wait_seconds: float = WAIT_FOR_OTHER_SECONDS,
-    prepare: Optional[Callable[[], Any]] = None,
+    sender_id: Optional[str] = None,
 ) -> Optional[List[str]]:
     """The reply texts for this message (recorded ones on a retry), or ``None`` when another
     instance is still answering it after ``wait_seconds`` (the caller asks for a later retry).
@@ -45,19 +42,19 @@ async def answer_once(
     ``answer(retaken)`` runs the turn; ``retaken`` is True when a dead instance's claim was taken
     over, so the turn may already be in the tracker store (see ``turns.run_turn``).
 
-    ``prepare()``, when given, runs in the same worker thread right after a successful claim
-    (reading the sender's state, say) and ``answer(retaken, prepared)`` gets its result. Why:
-    each hop to a worker thread and back costs a turn of the event loop, about a millisecond in
-    a busy Rasa server; the steps before the turn take one hop instead of three."""
+    With ``sender_id`` the sender's state is read with the claim (``claim_for_sender``: one round
+    trip, one hop to a worker thread) and ``answer(retaken, sender)`` gets it. Why: before the
+    turn every round trip and every hop to a thread and back adds to the teen's wait; in a
+    running Rasa server each cost about a millisecond."""
     lease = settings.claim_lease_seconds()
     deadline = time.monotonic() + wait_seconds
-
-    def claim_and_prepare():
-        claim = state.claim(channel, message_id, lease)
-        return claim, (prepare() if prepare is not None and claim.status == NEW else None)
-
+    if sender_id is not None:
+        await background.settled(sender_id)  # the turn before may still be writing its language
     while True:
-        claim, prepared = await asyncio.to_thread(claim_and_prepare)
+        if sender_id is None:
+            claim, sender = await asyncio.to_thread(state.claim, channel, message_id, lease), None
+        else:
+            claim, sender = await asyncio.to_thread(state.claim_for_sender, channel, message_id, lease, sender_id)
         if claim.status == NEW:
             break
         if claim.status == DONE:
@@ -65,7 +62,7 @@ async def answer_once(
         if time.monotonic() >= deadline:
             return None
         await asyncio.sleep(POLL_SECONDS)
-    turn = (lambda retaken: answer(retaken, prepared)) if prepare is not None else answer
+    turn = (lambda retaken: answer(retaken, sender)) if sender_id is not None else answer
     return await asyncio.shield(asyncio.ensure_future(_answer_and_record(state, channel, message_id, turn,
                                                                          claim.retaken)))
 
@@ -80,9 +77,6 @@ async def _answer_and_record(state, channel, message_id, answer, retaken: bool) 
     return reply
 
 
-_recording: Set["asyncio.Task"] = set()  # strong references: the loop keeps only weak ones
-
-
 def _record_in_background(state, channel, message_id, reply) -> None:
     """Record the reply while the webhook response goes out, not before.
 
@@ -91,13 +85,5 @@ def _record_in_background(state, channel, message_id, reply) -> None:
     reply's path. If this instance dies between the two, the claim's lease runs out and a
     redelivery is answered from the tracker (``turns.answered_before``), not by a second turn;
     a redelivery arriving while the write is under way waits for it like any busy claim."""
-    task = asyncio.ensure_future(asyncio.to_thread(state.complete, channel, message_id, reply))
-    _recording.add(task)
-    task.add_done_callback(_recorded)
-
-
-def _recorded(task: "asyncio.Task") -> None:
-    _recording.discard(task)
-    if not task.cancelled() and task.exception() is not None:
-        logger.warning("%s: the reply could not be recorded; a redelivery will be answered from the tracker",
-                       type(task.exception()).__name__)
+    background.start(asyncio.to_thread(state.complete, channel, message_id, reply),
+                     f"{channel}: recording the reply (a redelivery will be answered from the tracker)")

@@ -23,7 +23,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 from bot.channels import settings
 
@@ -88,6 +88,13 @@ class ChannelState:
 
     def snapshot(self, sender_id: str) -> SenderSnapshot:
         raise NotImplementedError
+
+    def claim_for_sender(self, channel: str, message_id: str, lease_seconds: float,
+                         sender_id: str) -> Tuple[Claim, Optional[SenderSnapshot]]:
+        """``claim``, and the sender's state when the claim is new (None otherwise). A backend
+        across a network does both in one round trip (``state_postgres``)."""
+        claim = self.claim(channel, message_id, lease_seconds)
+        return claim, (self.snapshot(sender_id) if claim.status == NEW else None)
 
     def opted_out(self, sender_id: str) -> bool:
         raise NotImplementedError

@@ -16,7 +16,7 @@ import logging
 import queue
 import threading
 import time
-from typing import Callable, List, Optional
+from typing import Callable, List, Optional, Tuple
 
 from bot.channels.state import (
     BUSY, DONE, NEW, REPLY_TTL_SECONDS, SEEN_TTL_SECONDS, Claim, SenderColumns, SenderSnapshot,
@@ -202,6 +202,40 @@ class PostgresChannelState(SenderColumns):
         if row and row[0] == "processing":
             return Claim(BUSY)
         return Claim(DONE, decode_reply(row[1] if row else None))
+
+    def claim_for_sender(self, channel: str, message_id: str, lease_seconds: float,
+                         sender_id: str) -> Tuple[Claim, Optional[SenderSnapshot]]:
+        """The claim (same rules as ``claim``) and the sender's state in one statement: one round
+        trip before the turn instead of two.
+
+        The joined rows come from the statement's snapshot, taken before the insert: when the
+        insert took nothing and no row shows, another instance claimed the message at this very
+        moment, which is the busy case."""
+        now = time.time()
+        self._prune(now)
+
+        def work(cursor):
+            cursor.execute(
+                "WITH claimed AS ("
+                " INSERT INTO channel_seen AS s (channel, message_id, status, lease_until, at)"
+                " VALUES (%s, %s, 'processing', %s, %s)"
+                " ON CONFLICT (channel, message_id) DO UPDATE SET lease_until = EXCLUDED.lease_until, at = EXCLUDED.at"
+                " WHERE s.status = 'processing' AND s.lease_until < %s RETURNING (xmax <> 0) AS retaken) "
+                "SELECT (SELECT retaken FROM claimed), seen.status, seen.reply, snd.opted_out, snd.language, snd.buttons "
+                "FROM (SELECT 1) AS one "
+                "LEFT JOIN channel_seen seen ON seen.channel = %s AND seen.message_id = %s "
+                "LEFT JOIN channel_senders snd ON snd.sender_id = %s",
+                (channel, message_id, now + lease_seconds, now, now, channel, message_id, sender_id),
+            )
+            return cursor.fetchone()
+
+        retaken, status, reply, opted_out, language, buttons = self._run(work, durable=False)
+        if retaken is not None:
+            sender = SenderSnapshot(bool(opted_out), language, decode_buttons(buttons)) if opted_out is not None else SenderSnapshot()
+            return Claim(NEW, retaken=bool(retaken)), sender
+        if status == "done":
+            return Claim(DONE, decode_reply(reply)), None
+        return Claim(BUSY), None
 
     def complete(self, channel: str, message_id: str, reply: Optional[List[str]] = None) -> None:
         encoded = json.dumps(reply, ensure_ascii=False) if reply is not None else None

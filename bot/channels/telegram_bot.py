@@ -32,7 +32,7 @@ from sanic.response import HTTPResponse
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import Forbidden, TelegramError
 
-from bot.channels import inbound, messages, settings, splitting
+from bot.channels import background, inbound, messages, settings, splitting
 from bot.channels.identity import SenderIds
 from bot.channels.once import answer_once
 from bot.channels.ratelimit import rate_limiter_from_env
@@ -161,6 +161,7 @@ class TelegramInput(InputChannel):
         chat_id = message.chat.id
         sender_id = self.sender_ids.sender_id(CHANNEL, str(chat_id))
         # State and rate-limit calls are network round trips in production: off the event loop.
+        await background.settled(sender_id)  # this chat's turn before may still be writing its language
         sender = await asyncio.to_thread(self.state.snapshot, sender_id)
         language = sender.language
         if message.chat.type != "private":

@@ -14,7 +14,7 @@ from typing import Any, Awaitable, Callable, Dict, List, NamedTuple, Optional
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
-from bot.channels import messages, turn_notes
+from bot.channels import background, messages, turn_notes
 from bot.channels.state import ChannelState
 
 logger = logging.getLogger(__name__)
@@ -117,8 +117,9 @@ async def _after_turn(app, sender_id, channel, state, reply_address, cipher, kno
         if tracker is None:
             return None
         note = turn_notes.note_of(tracker)
-    if note.language and note.language != known_language:
-        await asyncio.to_thread(state.set_language, sender_id, note.language)
+    if note.language and note.language != known_language:  # read by the next message, seconds from now
+        background.start(asyncio.to_thread(state.set_language, sender_id, note.language), f"{channel}: keeping the language",
+                         key=sender_id)
     if reply_address and cipher and note.consented:
         token = cipher.encrypt(channel, reply_address)
         if token:

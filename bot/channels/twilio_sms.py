@@ -20,7 +20,7 @@ import asyncio
 import logging
 import re
 import urllib.parse
-from typing import Any, Awaitable, Callable, Dict, List, NamedTuple, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
 from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, response
@@ -29,7 +29,7 @@ from sanic.response import HTTPResponse
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
-from bot.channels import inbound, keywords, messages, settings, splitting
+from bot.channels import background, inbound, keywords, messages, settings, splitting
 from bot.channels.identity import SenderIds
 from bot.channels.once import answer_once
 from bot.channels.ratelimit import rate_limiter_from_env
@@ -72,14 +72,6 @@ def render(reply: Dict[str, Any], language: Optional[str]) -> List[str]:
         options = "\n".join(f"{i}. {b.get('title', '')}" for i, b in enumerate(buttons, start=1))
         text = f"{text}\n\n{messages.text('options_hint', language)}\n{options}" if text else options
     return splitting.split_sms(text)
-
-
-class Ready(NamedTuple):
-    """What the handler reads before the turn: the sender's state and the rate-limit verdict
-    (None when the message is not counted)."""
-
-    sender: SenderSnapshot
-    verdict: Optional[str]
 
 
 class TwilioSmsInput(InputChannel):
@@ -145,13 +137,17 @@ class TwilioSmsInput(InputChannel):
             message_id = params.get("MessageSid") or params.get("SmsMessageSid") or ""
             sender_id = self.sender_ids.sender_id(CHANNEL, address)
 
-            word = keywords.keyword(params.get("Body") or "")
+            # The rate limit (Redis) is asked while the claim (PostgreSQL) is made, not after it:
+            # two round trips side by side. A redelivery, or a message from a teen who opted
+            # out, is counted too; neither gets a turn, so that costs nothing.
+            verdict = (background.start(asyncio.to_thread(self.limiter.check, sender_id), "SMS rate limit")
+                       if keywords.keyword(params.get("Body") or "") != "opt_out" else None)
 
-            async def answer(retaken: bool = False, ready: Optional[Ready] = None) -> List[str]:
+            async def answer(retaken: bool = False, sender: Optional[SenderSnapshot] = None) -> List[str]:
                 return await self.handle(on_new_message, request.app, sender_id, address, params, message_id,
-                                         retaken, ready)
+                                         retaken, sender, verdict)
 
-            texts = (await answer_once(self.state, CHANNEL, message_id, answer, prepare=lambda: self.ready(sender_id, word))
+            texts = (await answer_once(self.state, CHANNEL, message_id, answer, sender_id=sender_id)
                      if message_id else await answer())
             if texts is None:  # another instance is still answering this very message
                 return response.text("busy, retry", status=503, headers={"Retry-After": "5"})
@@ -159,21 +155,14 @@ class TwilioSmsInput(InputChannel):
 
         return webhook
 
-    def ready(self, sender_id: str, word: Optional[str]) -> Ready:
-        """The sender's state and, for a message that will be answered, the rate limiter's verdict
-        (opt-out words and opted-out senders are not counted). Blocking: run in a worker thread,
-        in the same hop as the claim (``answer_once(prepare=...)``)."""
-        sender = self.state.snapshot(sender_id)
-        counted = word != "opt_out" and not sender.opted_out
-        return Ready(sender, self.limiter.check(sender_id) if counted else None)
-
     async def handle(self, on_new_message, app, sender_id: str, address: str, params: Dict[str, str],
-                     message_id: str = "", retaken: bool = False, ready: Optional[Ready] = None) -> List[str]:
+                     message_id: str = "", retaken: bool = False, sender: Optional[SenderSnapshot] = None,
+                     verdict: "Optional[asyncio.Future]" = None) -> List[str]:
         raw = params.get("Body") or ""
         word = keywords.keyword(raw)
         # State and rate-limit calls are network round trips in production: off the event loop.
-        ready = ready or await asyncio.to_thread(self.ready, sender_id, word)
-        sender = ready.sender
+        if sender is None:
+            sender = await asyncio.to_thread(self.state.snapshot, sender_id)
         language = sender.language
         if word == "opt_out":
             if sender.opted_out:
@@ -185,7 +174,7 @@ class TwilioSmsInput(InputChannel):
             return splitting.split_sms(messages.text("started", language))
         if sender.opted_out:
             return []
-        verdict = ready.verdict if ready.verdict is not None else await asyncio.to_thread(self.limiter.check, sender_id)
+        verdict = await verdict if verdict is not None else await asyncio.to_thread(self.limiter.check, sender_id)
         if verdict != "ok":
             return splitting.split_sms(messages.text("rate_limited", language)) if verdict == "warn" else []
         if word in ("help_en", "help_es"):
@@ -209,6 +198,7 @@ class TwilioSmsInput(InputChannel):
             if reply.get("buttons"):
                 offered = inbound.numbered_buttons(reply["buttons"])
             out.extend(render(reply, language))
-        if offered != sender.buttons:
-            await asyncio.to_thread(self.state.set_buttons, sender_id, offered)
+        if offered != sender.buttons:  # read by the teen's next message, seconds from now
+            background.start(asyncio.to_thread(self.state.set_buttons, sender_id, offered), "SMS: keeping the buttons",
+                             key=sender_id)
         return out

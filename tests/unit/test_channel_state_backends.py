@@ -184,26 +184,42 @@ def test_redis_down_lets_messages_through():
     assert [limiter.check("sms-z") for _ in range(3)] == ["ok"] * 3
 
 
-def test_prepare_runs_with_a_new_claim_only_and_reaches_the_turn(make_state):
+def test_the_sender_state_comes_with_a_new_claim_only(make_state):
+    first, second = make_state(), make_state()
+    first.set_language("sms-s1", "es")
+    first.set_buttons("sms-s1", {"1": "/say_no"})
+    claim, sender = first.claim_for_sender("sms", "SM-s1", 20, "sms-s1")
+    assert claim.status == "new" and not claim.retaken
+    assert sender.language == "es" and sender.buttons == {"1": "/say_no"} and not sender.opted_out
+    busy, nothing = second.claim_for_sender("sms", "SM-s1", 20, "sms-s1")
+    assert busy.status == "busy" and nothing is None
+    first.complete("sms", "SM-s1", ["¡Hola!"])
+    done, nothing = second.claim_for_sender("sms", "SM-s1", 20, "sms-s1")
+    assert done.status == "done" and done.reply == ["¡Hola!"] and nothing is None
+    claim, sender = second.claim_for_sender("sms", "SM-s2", 20, "sms-unknown")
+    assert claim.status == "new" and sender.language is None and sender.buttons == {}
+    assert first.claim("sms", "SM-s3", -1).status == "new"  # a lease already run out: a dead instance's claim
+    taken, _ = second.claim_for_sender("sms", "SM-s3", 20, "sms-s1")
+    assert taken.status == "new" and taken.retaken
+
+
+def test_answer_once_hands_the_sender_state_to_the_turn(make_state):
     state = make_state()
-    prepared, turns = [], []
+    state.set_language("sms-s4", "en")
+    turns = []
 
-    def prepare():
-        prepared.append(1)
-        return "sender state"
-
-    async def turn(retaken, ready):
-        turns.append(ready)
+    async def turn(retaken, sender):
+        turns.append(sender.language)
         return ["reply"]
 
     async def twice():
-        first = await answer_once(state, "sms", "SM-prep", turn, prepare=prepare)
+        first = await answer_once(state, "sms", "SM-s4", turn, sender_id="sms-s4")
         await asyncio.sleep(0.3)  # the reply is recorded while the response goes out
-        again = await answer_once(state, "sms", "SM-prep", turn, prepare=prepare)
+        again = await answer_once(state, "sms", "SM-s4", turn, sender_id="sms-s4")
         return first, again
 
     assert asyncio.run(twice()) == (["reply"], ["reply"])
-    assert prepared == [1] and turns == ["sender state"]  # the redelivery got the recorded reply
+    assert turns == ["en"]  # the redelivery got the recorded reply, no second turn
 
 
 def test_a_redelivery_during_the_recording_waits_for_it(make_state):
