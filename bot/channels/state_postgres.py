@@ -51,8 +51,8 @@ class KeepingPool:
     Why not psycopg2's own pools: they keep only ``minconn`` idle connections and close every
     other one when it is handed back. Under load, with several worker threads, nearly every
     statement then opened a new connection, and each costs PostgreSQL a new backend process: CPU
-    taken from the Rasa instances on the same cores (SMS throughput with two instances rose from
-    1.3 to 1.9 times one instance once connections were kept; README "Sizing")."""
+    taken from the Rasa instances on the same cores (a profile of two instances under SMS load
+    showed the worker threads busy connecting; README "Sizing" has the throughput before and after)."""
 
     def __init__(self, dsn: str, size: int, connect_timeout: int = 10,
                  on_connect: Optional[Callable] = None) -> None:
