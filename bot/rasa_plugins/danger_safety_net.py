@@ -65,10 +65,10 @@ class DangerSafetyNet(GraphComponent):
             # to lean to danger: no development-set danger message took this path; 5 SMS did.
             "unsure_veto_below": 1.0,
             # A danger intent that DIET gives less than ``diet_sure_at`` confidence needs the
-            # danger-only score at ``diet_unsure_needs`` or more. On the development sets no danger
-            # message was lost by this; on the readable half of the real SMS it removed 38 of the
-            # 46 escalations DIET made alone (short everyday texts such as "I cant pick the phone
-            # right now", which DIET put near the short "in the car rn" danger examples).
+            # danger-only score at ``diet_unsure_needs`` or more. Chosen on a model of 2026-12-01:
+            # on the development sets no danger message was lost by it; on the readable half of the
+            # real SMS it removed 38 of the 46 escalations DIET made alone (short everyday texts
+            # such as "I cant pick the phone right now", near the short "in the car rn" examples).
             "diet_sure_at": 0.8,
             "diet_unsure_needs": 1.0,
             # Used only when the score escalates and DIET ranked no danger_* intent at all.
