@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Awaitable, Dict, Optional, Set
+from typing import Awaitable, Dict, List, Optional, Set
 
 logger = logging.getLogger(__name__)
 
@@ -43,15 +43,33 @@ def start(work: Awaitable, what: str, key: Optional[str] = None) -> "asyncio.Fut
     return future
 
 
+def _of_this_loop(futures: Set["asyncio.Future"]) -> List["asyncio.Future"]:
+    """The futures of the running loop. Others belong to a loop that has closed (each
+    ``asyncio.run`` in a test has its own) and will never finish: they are forgotten here."""
+    loop = asyncio.get_running_loop()
+    stale = {f for f in futures if f.get_loop() is not loop}
+    for future in stale:
+        futures.discard(future)
+        _running.discard(future)
+    return list(futures)
+
+
 async def settled(key: str) -> None:
     """Wait for this instance's unfinished writes for ``key``: a teen who answers at once (or a
     test) must find the language and buttons of the turn before. Costs nothing when none runs."""
     pending = _by_key.get(key)
     if pending:
-        await asyncio.gather(*list(pending), return_exceptions=True)
+        mine = _of_this_loop(pending)
+        if not pending:
+            _by_key.pop(key, None)
+        if mine:
+            await asyncio.gather(*mine, return_exceptions=True)
 
 
 async def drain() -> None:
-    """Wait for the work still running (tests, and a clean shutdown)."""
-    while _running:
-        await asyncio.gather(*list(_running), return_exceptions=True)
+    """Wait for the work of this loop still running (tests, and a clean shutdown)."""
+    while True:
+        mine = _of_this_loop(_running)
+        if not mine:
+            return
+        await asyncio.gather(*mine, return_exceptions=True)

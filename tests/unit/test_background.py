@@ -46,4 +46,20 @@ def test_a_failed_write_is_logged_by_type_not_raised(caplog):
         asyncio.run(scenario())
     assert "recording the reply failed (ConnectionError)" in caplog.text
     assert "secret" not in caplog.text  # the failure's message may quote a teen
-    assert not background._by_key and not background._running
+    assert "sms-c" not in background._by_key
+
+
+def test_work_left_by_a_closed_loop_never_blocks_a_later_one():
+    """Each asyncio.run (a test, a CLI command) has its own loop; a write it left unfinished must
+    not make a later loop's ``settled`` or ``drain`` fail or hang."""
+    async def left_behind():
+        background.start(asyncio.sleep(30), "a write never finished", key="sms-d")
+
+    asyncio.run(left_behind())  # the loop closes with the write still pending
+
+    async def later():
+        await background.settled("sms-d")
+        await background.drain()
+        return True
+
+    assert asyncio.run(asyncio.wait_for(later(), 5))
