@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import json
 import os
 import sys
@@ -50,8 +51,6 @@ def load_ham(path: Path):
 
 def ham_half(text: str) -> str:
     """"look" or "held-out": a fixed split, the same on every machine and every run."""
-    import hashlib
-
     return "look" if hashlib.sha256(text.encode("utf-8")).digest()[0] % 2 == 0 else "held-out"
 
 

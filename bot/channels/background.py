@@ -67,7 +67,7 @@ async def settled(key: str) -> None:
 
 
 async def drain() -> None:
-    """Wait for the work of this loop still running (tests, and a clean shutdown)."""
+    """Wait for the work of this loop still running (for tests)."""
     while True:
         mine = _of_this_loop(_running)
         if not mine:

@@ -96,6 +96,22 @@ class KeepingPool:
                 return
 
 
+# Insert, or take over a claim whose lease ran out, in one statement: the row lock taken by ON
+# CONFLICT DO UPDATE puts two instances' claims strictly one after the other. It returns a row
+# only when the claim was taken; xmax is set when the row was updated (retaken), not inserted.
+CLAIM_SQL = (
+    "INSERT INTO channel_seen AS s (channel, message_id, status, lease_until, at) "
+    "VALUES (%s, %s, 'processing', %s, %s) "
+    "ON CONFLICT (channel, message_id) DO UPDATE SET lease_until = EXCLUDED.lease_until, at = EXCLUDED.at "
+    "WHERE s.status = 'processing' AND s.lease_until < %s RETURNING (xmax <> 0)"
+)
+
+
+def _snapshot_of(row) -> SenderSnapshot:
+    """A ``channel_senders`` row (opted_out, language, buttons), or None for a new sender."""
+    return SenderSnapshot(bool(row[0]), row[1], decode_buttons(row[2])) if row else SenderSnapshot()
+
+
 def _fast_session(conn) -> None:
     """Each statement its own transaction, committed without waiting for the disk.
 
@@ -180,18 +196,10 @@ class PostgresChannelState(SenderColumns):
         self._prune(now)
 
         def work(cursor):
-            # Insert, or take over a claim whose lease ran out, in one statement: the row lock
-            # taken by ON CONFLICT DO UPDATE puts two instances' claims strictly one after the other.
-            cursor.execute(
-                "INSERT INTO channel_seen AS s (channel, message_id, status, lease_until, at) "
-                "VALUES (%s, %s, 'processing', %s, %s) "
-                "ON CONFLICT (channel, message_id) DO UPDATE SET lease_until = EXCLUDED.lease_until, at = EXCLUDED.at "
-                "WHERE s.status = 'processing' AND s.lease_until < %s RETURNING (xmax <> 0)",
-                (channel, message_id, now + lease_seconds, now, now),
-            )
+            cursor.execute(CLAIM_SQL, (channel, message_id, now + lease_seconds, now, now))
             taken = cursor.fetchone()
             if taken:
-                return (NEW, bool(taken[0]))  # xmax is set when the row was updated, not inserted
+                return (NEW, bool(taken[0]))
             cursor.execute("SELECT status, reply FROM channel_seen WHERE channel = %s AND message_id = %s",
                            (channel, message_id))
             return cursor.fetchone()
@@ -216,11 +224,7 @@ class PostgresChannelState(SenderColumns):
 
         def work(cursor):
             cursor.execute(
-                "WITH claimed AS ("
-                " INSERT INTO channel_seen AS s (channel, message_id, status, lease_until, at)"
-                " VALUES (%s, %s, 'processing', %s, %s)"
-                " ON CONFLICT (channel, message_id) DO UPDATE SET lease_until = EXCLUDED.lease_until, at = EXCLUDED.at"
-                " WHERE s.status = 'processing' AND s.lease_until < %s RETURNING (xmax <> 0) AS retaken) "
+                f"WITH claimed AS ({CLAIM_SQL} AS retaken) "
                 "SELECT (SELECT retaken FROM claimed), seen.status, seen.reply, snd.opted_out, snd.language, snd.buttons "
                 "FROM (SELECT 1) AS one "
                 "LEFT JOIN channel_seen seen ON seen.channel = %s AND seen.message_id = %s "
@@ -229,10 +233,9 @@ class PostgresChannelState(SenderColumns):
             )
             return cursor.fetchone()
 
-        retaken, status, reply, opted_out, language, buttons = self._run(work, durable=False)
+        retaken, status, reply, *sender = self._run(work, durable=False)
         if retaken is not None:
-            sender = SenderSnapshot(bool(opted_out), language, decode_buttons(buttons)) if opted_out is not None else SenderSnapshot()
-            return Claim(NEW, retaken=bool(retaken)), sender
+            return Claim(NEW, retaken=bool(retaken)), _snapshot_of(sender if sender[0] is not None else None)
         if status == "done":
             return Claim(DONE, decode_reply(reply)), None
         return Claim(BUSY), None
@@ -268,7 +271,7 @@ class PostgresChannelState(SenderColumns):
         row = self._run(lambda cursor: (
             cursor.execute("SELECT opted_out, language, buttons FROM channel_senders WHERE sender_id = %s", (sender_id,)),
             cursor.fetchone())[1])
-        return SenderSnapshot(bool(row[0]), row[1], decode_buttons(row[2])) if row else SenderSnapshot()
+        return _snapshot_of(row)
 
     def save_reply_address(self, sender_id: str, channel: str, token: bytes) -> None:
         import psycopg2

@@ -140,12 +140,13 @@ class TwilioSmsInput(InputChannel):
             # The rate limit (Redis) is asked while the claim (PostgreSQL) is made, not after it:
             # two round trips side by side. A redelivery, or a message from a teen who opted
             # out, is counted too; neither gets a turn, so that costs nothing.
+            word = keywords.keyword(params.get("Body") or "")
             verdict = (background.start(asyncio.to_thread(self.limiter.check, sender_id), "SMS rate limit")
-                       if keywords.keyword(params.get("Body") or "") != "opt_out" else None)
+                       if word != "opt_out" else None)
 
             async def answer(retaken: bool = False, sender: Optional[SenderSnapshot] = None) -> List[str]:
-                return await self.handle(on_new_message, request.app, sender_id, address, params, message_id,
-                                         retaken, sender, verdict)
+                return await self.handle(on_new_message, request.app, sender_id, address, params, word, verdict,
+                                         message_id, retaken, sender)
 
             texts = (await answer_once(self.state, CHANNEL, message_id, answer, sender_id=sender_id)
                      if message_id else await answer())
@@ -156,10 +157,11 @@ class TwilioSmsInput(InputChannel):
         return webhook
 
     async def handle(self, on_new_message, app, sender_id: str, address: str, params: Dict[str, str],
-                     message_id: str = "", retaken: bool = False, sender: Optional[SenderSnapshot] = None,
-                     verdict: "Optional[asyncio.Future]" = None) -> List[str]:
+                     word: Optional[str], verdict: "Optional[asyncio.Future]", message_id: str = "",
+                     retaken: bool = False, sender: Optional[SenderSnapshot] = None) -> List[str]:
+        """``word``: the keyword of the body (STOP, HELP...); ``verdict``: the rate limiter's
+        answer under way, None only for an opt-out word, which is never counted."""
         raw = params.get("Body") or ""
-        word = keywords.keyword(raw)
         # State and rate-limit calls are network round trips in production: off the event loop.
         if sender is None:
             sender = await asyncio.to_thread(self.state.snapshot, sender_id)
@@ -174,9 +176,9 @@ class TwilioSmsInput(InputChannel):
             return splitting.split_sms(messages.text("started", language))
         if sender.opted_out:
             return []
-        verdict = await verdict if verdict is not None else await asyncio.to_thread(self.limiter.check, sender_id)
-        if verdict != "ok":
-            return splitting.split_sms(messages.text("rate_limited", language)) if verdict == "warn" else []
+        allowed = await verdict
+        if allowed != "ok":
+            return splitting.split_sms(messages.text("rate_limited", language)) if allowed == "warn" else []
         if word in ("help_en", "help_es"):
             return splitting.split_sms(messages.text("help", word[-2:]))
 
