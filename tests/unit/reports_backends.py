@@ -42,7 +42,11 @@ def reports_pg_url() -> str:
     with admin.cursor() as cursor:
         cursor.execute(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
         cursor.execute(f"CREATE DATABASE {PG_DB}")
+    admin.close()
     yield PG_ADMIN.rsplit("/", 1)[0] + f"/{PG_DB}"
+    # A new connection for the drop: the fault tests restart PostgreSQL during the session, which
+    # closes any connection held from the start (seen as a teardown error in a full CI run).
+    admin = _admin()
     with admin.cursor() as cursor:
         cursor.execute(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
     admin.close()
