@@ -215,28 +215,47 @@ def _shot(driver, name):
     return path
 
 
+def _page_replaced(old):
+    """A wait condition: true once the page that held ``old`` has been replaced.
+
+    Selenium's ``staleness_of`` expects StaleElementReferenceException, but
+    Chromium sometimes answers a node of a page being torn down with a plain
+    "Node with given id does not belong to the document" error (seen once in
+    CI); that means the same thing here, the old page is gone.
+    """
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+
+    def replaced(_driver):
+        try:
+            old.is_enabled()
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as error:
+            if "does not belong to the document" in str(error):
+                return True
+            raise
+        return False
+
+    return replaced
+
+
 def _submit(driver, button):
     """Click a submit button and wait until the next page has replaced this one."""
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions as EC
     from selenium.webdriver.support.ui import WebDriverWait
 
     old = driver.find_element(By.TAG_NAME, "html")
     button.click()
-    WebDriverWait(driver, 20).until(EC.staleness_of(old))
+    WebDriverWait(driver, 20).until(_page_replaced(old))
 
 
 def _login(driver, base, password):
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions as EC
-    from selenium.webdriver.support.ui import WebDriverWait
 
     driver.get(base + "/login")
     driver.find_element(By.NAME, "username").send_keys(USER)
     driver.find_element(By.NAME, "password").send_keys(password)
-    old = driver.find_element(By.TAG_NAME, "html")
-    driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
-    WebDriverWait(driver, 20).until(EC.staleness_of(old))
+    _submit(driver, driver.find_element(By.CSS_SELECTOR, "form button[type=submit]"))
 
 
 @pytest.mark.services
