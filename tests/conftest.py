@@ -5,6 +5,7 @@ uses its own sender id, so conversations never leak into each other.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -33,6 +34,40 @@ def skip_or_fail(reason: str) -> None:
     if require_services():
         pytest.fail(f"{reason} (REQUIRE_SERVICES=1, so this does not skip)")
     pytest.skip(reason)
+
+
+PG_ADMIN = os.environ.get("SENALES_TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+@contextlib.contextmanager
+def scratch_pg_database(name: str):
+    """A fresh database ``name`` on the test PostgreSQL server for a fixture: ``with`` gives its
+    URL; it is dropped at the end even when a test left a connection open.
+
+    Each step opens its own admin connection: the fault tests restart PostgreSQL mid-session,
+    which closes any connection held from the start (seen as a teardown error in CI). Skips, or
+    fails under REQUIRE_SERVICES=1, where PostgreSQL is unreachable.
+    """
+    import psycopg2
+
+    def run(sql: str) -> None:
+        conn = psycopg2.connect(PG_ADMIN, connect_timeout=5)
+        conn.autocommit = True
+        try:
+            with conn.cursor() as cursor:
+                cursor.execute(sql)
+        finally:
+            conn.close()
+
+    try:
+        run(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    except psycopg2.OperationalError as error:
+        skip_or_fail(f"PostgreSQL is not reachable at {PG_ADMIN}: {str(error).splitlines()[0]}")
+    run(f"CREATE DATABASE {name}")
+    try:
+        yield PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        run(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def free_port() -> int:

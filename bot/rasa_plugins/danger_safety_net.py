@@ -21,6 +21,7 @@ message (a pipeline without DangerVote) votes 3 and 4 behave as DIET alone.
 """
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -37,6 +38,10 @@ from bot.rasa_plugins.danger_vote import DANGER_VOTE_KEY
 DANGER_INTENT_PREFIX = "danger_"
 SAFETY_NET_KEY = "danger_safety_net"
 FALLBACK_INTENT = "nlu_fallback"
+# A word here is two letters in a row (any alphabet). Babble such as "a a a a ..." or "!!!!" holds
+# none: the classifiers have nothing to read in it, yet DIET gave 2,500 "a"s danger_threat.
+_WORD = re.compile(r"[^\W\d_]{2}")
+BABBLE_MIN_CHARS = 20
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
@@ -102,6 +107,13 @@ class DangerSafetyNet(GraphComponent):
             if name.startswith(DANGER_INTENT_PREFIX):
                 self._demote(message, intent, "idiom")
             return
+        if is_babble(text):
+            # Short texts without words ("😭", "??", "k") stay with the classifiers: a teen may
+            # mean something by them. A long run of them is noise, never a danger statement, so
+            # neither the unsure-guess nor the danger-only vote below may escalate it either.
+            if name.startswith(DANGER_INTENT_PREFIX):
+                self._demote(message, intent, "no words in the message")
+            return
         if name.startswith(DANGER_INTENT_PREFIX):
             if score is not None and score < self._config["veto_below"]:
                 self._demote(message, intent, "danger-only classifier sure it is not danger")
@@ -140,3 +152,8 @@ class DangerSafetyNet(GraphComponent):
         message.set(INTENT, best, add_to_output=True)
         message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
         message.set(SAFETY_NET_KEY, {"demoted": intent.get(INTENT_NAME_KEY), "reason": reason}, add_to_output=True)
+
+
+def is_babble(text: Text) -> bool:
+    """True for a long text with no word in it (see ``_WORD``)."""
+    return len(text) >= BABBLE_MIN_CHARS and _WORD.search(text) is None

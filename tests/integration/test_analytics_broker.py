@@ -27,11 +27,10 @@ from bot.analytics import backfill, broker_feed, database, event_copy, filters, 
 from bot.analytics.purge import delete_sender, parse_duration, purge_older_than
 from bot.analytics.refresh import Refresher
 from bot.devtools.paths import ROOT
-from tests.conftest import skip_or_fail
+from tests.conftest import scratch_pg_database, skip_or_fail
 
 pytestmark = pytest.mark.services
 
-PG_ADMIN = os.environ.get("SENALES_TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 RABBIT = broker_feed.BrokerSettings()  # 127.0.0.1:5672 guest/guest
 START = time.time() - 6 * 3600  # older than the PostgreSQL settle time
 TEXTS = {"en": ["hi", "what are the red flags", "a guy on snap offers 500 to drive to el paso"],
@@ -134,19 +133,9 @@ def queue(rabbit):
 
 @pytest.fixture
 def copy_url():
-    admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT", future=True)
-    name = f"wt_analytics_{uuid.uuid4().hex[:10]}"
-    try:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f"CREATE DATABASE {name}"))
-    except sa.exc.OperationalError as error:
-        skip_or_fail(f"PostgreSQL is not reachable at {PG_ADMIN}: {str(error).splitlines()[0]}")
-    url = PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
-    yield url
-    database.engine(url).dispose()
-    with admin.connect() as conn:
-        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-    admin.dispose()
+    with scratch_pg_database(f"wt_analytics_{uuid.uuid4().hex[:10]}") as url:
+        yield url
+        database.engine(url).dispose()
 
 
 def _rows(engine):

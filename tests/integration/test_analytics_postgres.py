@@ -5,7 +5,6 @@ purge, delete-my-data and the redacted transcripts must give identical results.
 """
 from __future__ import annotations
 
-import os
 import time
 from datetime import datetime, timezone
 
@@ -16,30 +15,19 @@ from bot.analytics import database, filters, report, synthetic
 from bot.analytics.purge import delete_sender, parse_duration, purge_older_than
 from bot.analytics.refresh import Refresher
 from bot.analytics.transcripts import Transcripts
-from tests.conftest import skip_or_fail
+from tests.conftest import scratch_pg_database
 
 pytestmark = pytest.mark.services
 
-PG_ADMIN = os.environ.get("SENALES_TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 PG_DB = "senales_analytics_test"
 NOW = time.time()
 
 
 @pytest.fixture(scope="module")
 def pg_url():
-    admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT", future=True)
-    try:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)"))
-            conn.execute(sa.text(f"CREATE DATABASE {PG_DB}"))
-    except sa.exc.OperationalError as error:
-        skip_or_fail(f"PostgreSQL is not reachable at {PG_ADMIN}: {str(error).splitlines()[0]}")
-    url = PG_ADMIN.rsplit("/", 1)[0] + f"/{PG_DB}"
-    yield url
-    database.engine(url).dispose()
-    with admin.connect() as conn:
-        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)"))
-    admin.dispose()
+    with scratch_pg_database(PG_DB) as url:
+        yield url
+        database.engine(url).dispose()
 
 
 def _csv(engine, **params):

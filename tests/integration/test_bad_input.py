@@ -35,3 +35,13 @@ def test_invalid_utf8_inside_valid_json_escape(assistant):
     body = json.dumps({"sender": assistant.new_sender("bad"), "message": "hola \udcff"}).encode()
     status, reply = assistant.raw_post("/webhooks/rest/webhook", body)
     assert status < 500, (status, reply)
+
+
+@pytest.mark.parametrize("message", ["a " * 2500, "!!!???" * 200], ids=["a-times-2500", "punctuation"])
+def test_long_babble_is_not_taken_for_danger(assistant, message):
+    """DIET once gave 2,500 "a"s danger_threat; the safety net keeps wordless noise out."""
+    sender = assistant.new_sender("bad")
+    assert assistant.texts(sender, message)
+    tracker = assistant.tracker(sender)
+    assert tracker["slots"]["escalated"] is False
+    assert not tracker["latest_message"]["intent"]["name"].startswith("danger_")

@@ -20,41 +20,22 @@ import psycopg2
 import pytest
 
 from bot.reports.postgres import NAMESPACE
-from tests.conftest import skip_or_fail
+from tests.conftest import PG_ADMIN, scratch_pg_database
 
-PG_ADMIN = os.environ.get("SENALES_TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 PG_DB = "senales_wt_reports_test"
-
-
-def _admin(url: str = PG_ADMIN):
-    conn = psycopg2.connect(url, connect_timeout=5)
-    conn.autocommit = True
-    return conn
 
 
 @pytest.fixture(scope="session")
 def reports_pg_url() -> str:
-    """A database of our own on the shared server, dropped (even if a test left a connection) at the end."""
-    try:
-        admin = _admin()
-    except psycopg2.OperationalError as error:
-        skip_or_fail(f"PostgreSQL is not reachable at {PG_ADMIN}: {str(error).splitlines()[0]}")
-    with admin.cursor() as cursor:
-        cursor.execute(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
-        cursor.execute(f"CREATE DATABASE {PG_DB}")
-    admin.close()
-    yield PG_ADMIN.rsplit("/", 1)[0] + f"/{PG_DB}"
-    # A new connection for the drop: the fault tests restart PostgreSQL during the session, which
-    # closes any connection held from the start (seen as a teardown error in a full CI run).
-    admin = _admin()
-    with admin.cursor() as cursor:
-        cursor.execute(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
-    admin.close()
+    """A database of our own on the shared server for the whole session."""
+    with scratch_pg_database(PG_DB) as url:
+        yield url
 
 
 def empty_pg_database(url: str) -> None:
     """Drop the store's schema and tables, so each test also exercises creating them."""
-    conn = _admin(url)
+    conn = psycopg2.connect(url, connect_timeout=5)
+    conn.autocommit = True
     try:
         with conn.cursor() as cursor:
             cursor.execute("SET lock_timeout = '10s'")  # a leaked connection fails the test, not hangs it

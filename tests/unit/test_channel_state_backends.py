@@ -17,29 +17,16 @@ import sqlalchemy as sa
 from bot.channels.once import answer_once
 from bot.channels.ratelimit import RateLimiter
 from bot.channels.state import SQLiteChannelState
-from tests.conftest import skip_or_fail
+from tests.conftest import scratch_pg_database, skip_or_fail
 
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 PG_DB = "senales_channel_state_test"
 REDIS_URL = "redis://127.0.0.1:6379/9"
 
 
 @pytest.fixture(scope="module")
 def pg_url():
-    import os
-
-    admin_url = os.environ.get("SENALES_TEST_PG_ADMIN_URL", PG_ADMIN)
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT", future=True)
-    try:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)"))
-            conn.execute(sa.text(f"CREATE DATABASE {PG_DB}"))
-    except sa.exc.OperationalError as error:
-        skip_or_fail(f"PostgreSQL is not reachable at {admin_url}: {str(error).splitlines()[0]}")
-    yield admin_url.rsplit("/", 1)[0] + f"/{PG_DB}"
-    with admin.connect() as conn:
-        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)"))
-    admin.dispose()
+    with scratch_pg_database(PG_DB) as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

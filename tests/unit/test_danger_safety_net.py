@@ -124,3 +124,18 @@ def test_thresholds_come_from_the_pipeline_config():
     strict = DangerSafetyNet({"promote_at": 10.0})
     message = strict.process([_voted("my cousin left with them friday", [("out_of_scope", 0.9), ("danger_friend_missing", 0.1)], 4.0)])[0]
     assert message.get("intent")["name"] == "out_of_scope"
+
+
+@pytest.mark.parametrize("text", ["a " * 2500, "!!!!????" * 10, "1 2 3 4 5 6 7 8 9 10 11 12"])
+def test_a_long_text_without_words_never_escalates(net, text):
+    sure = net.process([_voted(text, [("danger_threat", 0.97), ("out_of_scope", 0.02)], 4.0)])[0]
+    assert sure.get("intent")["name"] == "out_of_scope"
+    assert sure.get(SAFETY_NET_KEY)["reason"] == "no words in the message"
+    unsure = net.process([_voted(text, [("nlu_fallback", 0.3), ("danger_self_harm", 0.29)], 4.0)])[0]
+    assert unsure.get("intent")["name"] == "nlu_fallback"
+
+
+@pytest.mark.parametrize("text", ["😭", "??", "they r outside 🔪🔪🔪🔪🔪🔪🔪🔪🔪", "ya no puedo más 😭😭😭😭😭😭😭"])
+def test_short_wordless_texts_and_words_with_emoji_stay_with_the_classifiers(net, text):
+    message = net.process([_voted(text, [("danger_threat", 0.97), ("out_of_scope", 0.02)], 2.0)])[0]
+    assert message.get("intent")["name"] == "danger_threat"
