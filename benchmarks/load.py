@@ -7,10 +7,12 @@ time, and retries as the service would. Prints p50/p95/p99 reply latency, throug
 resident memory of each Rasa instance, then the ratios the production issue asks for:
 
 - SMS p50 ÷ REST p50 with 1 instance at concurrency 1 (the cost of the signature check,
-  pseudonymising, the shared channel state and TwiML);
+  pseudonymising, the shared channel state and TwiML), twice: from the cells measured one
+  channel after the other, and from a paired run where the channels take turns message by
+  message (``--paired``), which the machine's drift between cells cannot tilt;
 - throughput with 2 instances ÷ 1 instance at concurrency 32.
 
-    python benchmarks/load.py [--seconds 20] [--concurrency 1 8 32] [--instances 1 2] [--json out.json]
+    python benchmarks/load.py [--seconds 20] [--concurrency 1 8 32] [--instances 1 2] [--paired 60] [--json out.json]
 
 Needs nginx, PostgreSQL, Redis and RabbitMQ running; creates and drops its own database.
 Run it on an otherwise idle machine: it measures what two cores can carry.
@@ -126,6 +128,14 @@ def measure(topology: Topology, kind: str, concurrency: int, seconds: float, thi
     return result
 
 
+def measure_paired(topology: Topology, kinds: List[str], conversations: int, think: float) -> Dict[str, Dict]:
+    """Latency at concurrency 1 with the channels taking turns (``sim.run_paired``)."""
+    started = time.monotonic()
+    logs = asyncio.run(sim.run_paired([channel_for(topology, kind) for kind in kinds], conversations, think))
+    elapsed = time.monotonic() - started
+    return {kind: sim.summary(log, elapsed) for kind, log in logs.items()}
+
+
 def warm_up(topology: Topology) -> None:
     """Every instance loads its model lazily on the first messages: not part of any figure."""
     for kind in CHANNELS:
@@ -141,6 +151,8 @@ def main(argv=None) -> int:
     parser.add_argument("--think", type=float, default=THINK_SECONDS,
                         help=f"mean pause between one teen's messages, seconds (default {THINK_SECONDS})")
     parser.add_argument("--action-servers", type=int, default=1, help="action servers behind nginx (default 1)")
+    parser.add_argument("--paired", type=int, default=60, metavar="CONVERSATIONS",
+                        help="conversations per channel in the paired c=1 latency run on 1 instance (default 60; 0: none)")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args(argv)
 
@@ -150,6 +162,7 @@ def main(argv=None) -> int:
     import tempfile
 
     results: List[Dict] = []
+    paired: Dict[str, Dict] = {}
     bot_api = FakeBotApi(servers.HOST).start()
     try:
         for instances in args.instances:
@@ -159,6 +172,12 @@ def main(argv=None) -> int:
             try:
                 topology.start(progress=True)
                 warm_up(topology)
+                if instances == 1 and args.paired and "rest" in args.channels:
+                    print(f"  paired c=1 run: {args.paired} conversations per channel, channels taking turns…", flush=True)
+                    paired = measure_paired(topology, args.channels, args.paired, args.think)
+                    for kind, cell in paired.items():
+                        print(f"  {kind:8s} paired  p50 {cell['p50_ms']:7.1f} ms  p95 {cell['p95_ms']:7.1f}  "
+                              f"p99 {cell['p99_ms']:7.1f}  acked {cell['acknowledged']}/{cell['sent']}", flush=True)
                 for concurrency in args.concurrency:
                     for kind in args.channels:
                         cell = measure(topology, kind, concurrency, args.seconds, args.think)
@@ -181,6 +200,11 @@ def main(argv=None) -> int:
     if rest and sms:
         print(f"  SMS p50 ÷ built-in REST p50, 1 instance, c=1: {sms['p50_ms']:.1f} / {rest['p50_ms']:.1f} ms = "
               f"{sms['p50_ms'] / rest['p50_ms']:.3f} (target ≤ 1.10)")
+    for kind in ("sms", "telegram"):
+        if "rest" in paired and kind in paired:
+            print(f"  {kind} p50 ÷ built-in REST p50, 1 instance, c=1, paired ({paired[kind]['acknowledged']} and "
+                  f"{paired['rest']['acknowledged']} messages): {paired[kind]['p50_ms']:.1f} / {paired['rest']['p50_ms']:.1f} ms = "
+                  f"{paired[kind]['p50_ms'] / paired['rest']['p50_ms']:.3f}" + (" (target ≤ 1.10)" if kind == "sms" else ""))
     telegram = cell(1, "telegram", 1)
     if rest and telegram:
         print(f"  Telegram p50 ÷ built-in REST p50, 1 instance, c=1: {telegram['p50_ms'] / rest['p50_ms']:.3f}")
@@ -190,7 +214,7 @@ def main(argv=None) -> int:
             print(f"  {kind}: throughput at c=32, 2 instances ÷ 1: {two['throughput_per_s']:.1f} / "
                   f"{one['throughput_per_s']:.1f} msg/s = {two['throughput_per_s'] / one['throughput_per_s']:.2f} (target ≥ 1.6)")
     if args.json:
-        args.json.write_text(json.dumps(results, indent=2))
+        args.json.write_text(json.dumps({"cells": results, "paired_c1": paired}, indent=2))
     return 0
 
 

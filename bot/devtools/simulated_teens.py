@@ -171,6 +171,29 @@ async def run_load(channel: Channel, teens: List[Teen], concurrency: int, think_
     return log
 
 
+async def run_paired(channels: List[Channel], conversations: int, think_seconds: float) -> Dict[str, List[Delivery]]:
+    """One teen at a time on each channel, the channels taking turns message by message.
+
+    Why: a latency ratio between two channels measured one after the other also measures
+    whatever changed on the machine in between (another process, the tracker tables growing);
+    taking turns exposes both channels to the same moments. Each conversation is a new teen per
+    channel with the same script, so both carry the same work."""
+    import aiohttp
+
+    logs: Dict[str, List[Delivery]] = {channel.kind: [] for channel in channels}
+    async with aiohttp.ClientSession() as session:
+        for number in range(conversations):
+            script = SCRIPTS[number % len(SCRIPTS)]
+            teens = {channel.kind: make_teens(1, channel.kind, prefix=f"paired{number}")[0] for channel in channels}
+            for text in script:
+                order = list(channels)
+                random.shuffle(order)  # neither channel always right after the other's reply
+                for channel in order:
+                    logs[channel.kind].append(await deliver(session, channel, teens[channel.kind], text))
+                    await asyncio.sleep(random.uniform(0.5, 1.5) * think_seconds)
+    return logs
+
+
 def percentile(values: List[float], q: float) -> float:
     ordered = sorted(values)
     if not ordered:
