@@ -45,6 +45,21 @@ def rules() -> DangerRules:
         ("somebody dropped my address and a pic of my house in a group chat", "threat"),
         ("me mandaron por snap una foto de mi mamá en la lavanderia", "threat"),
         ("mi hermano no contesta desde anoche", "friend_missing"),
+        # Spanish with voseo, Central American words, northern slang and typos
+        ("vos, el maje dice q le va a ir mal a mi nana si no voy", "threat"),
+        ("me escribieron q ya tienen ubicada a mi jefita", "threat"),
+        ("me stan siguiendo desde la tortilleria", "watched"),
+        ("los halcones de la cuadra me tienen vigilado", "watched"),
+        ("dicen q lo q debo se paga con jales", "coerced"),
+        ("el patron dice q ya soy de la plaza", "coerced"),
+        ("toy en el punto, ya llego la troca", "in_progress"),
+        ("en la noche cruzamos el rio con el coyote", "in_progress"),
+        ("el cipote de mi vecina no ha regresado del jale", "friend_missing"),
+        ("mi compa no da señales desde el viernes", "friend_missing"),
+        ("el bato saco la fusca y me dijo subete", "weapon"),
+        ("me encañonaron saliendo de la tienda", "weapon"),
+        ("kiero morirme ya", "self_harm"),
+        ("pienso en aventarme del puente", "self_harm"),
     ],
 )
 def test_plain_danger_is_caught(rules, text, danger_type):
@@ -68,6 +83,13 @@ def test_plain_danger_is_caught(rules, text, danger_type):
         "she followed me back!!", "he finally followed me on snap 😳", "my lil cousin loves watching me play minecraft",
         "me siguió una influencer en insta!! 😱", "this guy wants my id and a pic of my house before he tells me the job",
         "un perfil me pide fotos de mi casa, es confiable?", "le marqué a mi hermana y no contesta, seguro está dormida",
+        # Spanish everyday speech next to the newer patterns: waking up, signing up, cheating, haircuts,
+        # parents, studying hard, a school team, farm chickens, a meeting point, cousins, hunting
+        "mi mamá me va a levantar temprano pa ir a misa", "me volví a cortar el fleco jaja", "yo me apunto pa la carne asada",
+        "le puso el cuerno a su novia", "mis papás me van a matar si ven mi boleta", "me van a matar en mi casa si llego tarde",
+        "quiero morirme de la vergüenza jaja", "mi amiga dice q se va a matar estudiando", "los halcones de la prepa ganaron el viernes",
+        "mi abuela cria pollos y ayer fuimos a recogerlos", "estamos en el punto de encuentro del paseo",
+        "me vienen siguiendo mis primos en bici", "mi abuelo tiene una escopeta pa cazar", "q pasa si la policia te persigue?",
     ],
 )
 def test_idioms_and_questions_are_not_danger(rules, text):
