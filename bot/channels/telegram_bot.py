@@ -126,26 +126,33 @@ class TelegramInput(InputChannel):
                 logger.error("Telegram Bot API not reachable (%s)", type(error).__name__)
                 return response.json({"ok": False, "error": "Bot API unreachable"}, status=503, headers={"Retry-After": "30"})
 
-            async def answer(retaken: bool = False) -> List[str]:  # replies go to the Bot API: none is kept
+            # A private chat's message: its sender is read with the claim (one round trip).
+            chat_id = private_chat_id(data)
+            sender_id = self.sender_ids.sender_id(CHANNEL, str(chat_id)) if chat_id is not None else None
+
+            async def answer(retaken: bool = False, sender: Optional[SenderSnapshot] = None) -> List[str]:
+                # replies go to the Bot API: none is kept
                 try:
                     update = Update.de_json(data, bot)
                 except Exception:  # an update PTB cannot parse: acknowledge it so Telegram stops retrying
                     logger.warning("Telegram update %s could not be parsed", data["update_id"])
                     return []
                 try:
-                    await self.handle(update, bot, on_new_message, request.app, retaken)
+                    await self.handle(update, bot, on_new_message, request.app, retaken, sender)
                 except Exception:
                     logger.exception("Telegram update %s could not be handled", data["update_id"])
                 return []
 
-            done = await answer_once(self.state, CHANNEL, str(data["update_id"]), answer)
+            done = await answer_once(self.state, CHANNEL, str(data["update_id"]), answer, sender_id=sender_id)
             if done is None:  # another instance is still answering this update: Telegram retries later
                 return response.json({"ok": False, "error": "busy"}, status=503, headers={"Retry-After": "5"})
             return response.json({"ok": True})
 
         return webhook
 
-    async def handle(self, update: Update, bot: Bot, on_new_message, app, retaken: bool = False) -> None:
+    async def handle(self, update: Update, bot: Bot, on_new_message, app, retaken: bool = False,
+                     sender: Optional[SenderSnapshot] = None) -> None:
+        """``sender``: the chat's state when ``answer_once`` read it with the claim."""
         if update.callback_query:
             await self.handle_tap(update, bot, on_new_message, app)
             return
@@ -161,8 +168,9 @@ class TelegramInput(InputChannel):
         chat_id = message.chat.id
         sender_id = self.sender_ids.sender_id(CHANNEL, str(chat_id))
         # State and rate-limit calls are network round trips in production: off the event loop.
-        await background.settled(sender_id)  # this chat's turn before may still be writing its language
-        sender = await asyncio.to_thread(self.state.snapshot, sender_id)
+        if sender is None:
+            await background.settled(sender_id)  # this chat's turn before may still be writing its language
+            sender = await asyncio.to_thread(self.state.snapshot, sender_id)
         language = sender.language
         if message.chat.type != "private":
             if update.message and (message.text or "").startswith("/"):
@@ -204,6 +212,7 @@ class TelegramInput(InputChannel):
         sender_id = None
         if chat is not None and chat.type == "private":
             sender_id = self.sender_ids.sender_id(CHANNEL, str(chat.id))
+            await background.settled(sender_id)  # the buttons of the last reply may still be being written
             payload = self.state.buttons(sender_id).get(query.data or "")
         try:  # always stop the spinner on the teen's button
             await query.answer(text=None if payload else messages.text("button_expired", self.state.language(sender_id) if sender_id else None)[:200])
@@ -251,5 +260,17 @@ class TelegramInput(InputChannel):
                     return
                 except TelegramError as error:
                     logger.error("sendMessage failed (%s)", type(error).__name__)
-        if offered:
-            await asyncio.to_thread(self.state.set_buttons, sender_id, offered, replace=False)
+        if offered:  # read by the teen's tap, seconds from now: written while the webhook answers
+            background.start(asyncio.to_thread(self.state.set_buttons, sender_id, offered, replace=False),
+                             "Telegram: keeping the buttons", key=sender_id)
+
+
+def private_chat_id(data: Dict[str, Any]) -> Optional[int]:
+    """The chat id of a new or edited message in a private chat, read from the raw update; None
+    for anything else (groups, taps, membership changes), whose state is read later if needed."""
+    message = data.get("message") or data.get("edited_message")
+    chat = message.get("chat") if isinstance(message, dict) else None
+    if not isinstance(chat, dict) or chat.get("type") != "private":
+        return None
+    chat_id = chat.get("id")
+    return chat_id if isinstance(chat_id, int) and not isinstance(chat_id, bool) else None

@@ -148,3 +148,16 @@ def test_channels_refuse_to_start_in_production_without_a_sender_key(monkeypatch
         cls.from_credentials({})
     monkeypatch.setenv("SENALES_SENDER_KEY", "x" * 40)
     assert cls.from_credentials({}).name() in ("sms", "telegram")
+
+
+def test_private_chat_id_is_read_only_from_a_private_chats_message():
+    from bot.channels.telegram_bot import private_chat_id
+
+    private = {"chat": {"id": 42, "type": "private"}, "text": "hola"}
+    assert private_chat_id({"update_id": 1, "message": private}) == 42
+    assert private_chat_id({"update_id": 1, "edited_message": private}) == 42
+    assert private_chat_id({"update_id": 1, "message": {"chat": {"id": -5, "type": "group"}}}) is None
+    assert private_chat_id({"update_id": 1, "callback_query": {"id": "x"}}) is None
+    for odd in ({"message": "text"}, {"message": {"chat": {"id": "42", "type": "private"}}},
+                {"message": {"chat": {"id": True, "type": "private"}}}, {"message": None}, {}):
+        assert private_chat_id({"update_id": 1, **odd}) is None
