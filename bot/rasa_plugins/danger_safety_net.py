@@ -109,10 +109,11 @@ class DangerSafetyNet(GraphComponent):
             return
         if is_babble(text):
             # Short texts without words ("😭", "??", "k") stay with the classifiers: a teen may
-            # mean something by them. A long run of them is noise, never a danger statement, so
-            # neither the unsure-guess nor the danger-only vote below may escalate it either.
-            if name.startswith(DANGER_INTENT_PREFIX):
-                self._demote(message, intent, "no words in the message")
+            # mean something by them. A long run of them is noise: never a danger statement, and
+            # no topic either (DIET had answered one with the report options), so it gets the
+            # fallback's "say it another way" and the menu.
+            if name != FALLBACK_INTENT:
+                self._to_fallback(message, intent, "no words in the message")
             return
         if name.startswith(DANGER_INTENT_PREFIX):
             if score is not None and score < self._config["veto_below"]:
@@ -142,6 +143,17 @@ class DangerSafetyNet(GraphComponent):
         message.set(INTENT, danger, add_to_output=True)
         message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
         message.set(SAFETY_NET_KEY, why, add_to_output=True)
+
+    @staticmethod
+    def _to_fallback(message: Message, intent: Dict[Text, Any], reason: Text) -> None:
+        """Make ``nlu_fallback`` the intent; danger intents leave the ranking."""
+        ranking = [r for r in message.get(INTENT_RANKING_KEY) or []
+                   if not str(r.get(INTENT_NAME_KEY, "")).startswith(DANGER_INTENT_PREFIX)
+                   and r.get(INTENT_NAME_KEY) != FALLBACK_INTENT]
+        fallback = {INTENT_NAME_KEY: FALLBACK_INTENT, PREDICTED_CONFIDENCE_KEY: 1.0}
+        message.set(INTENT, fallback, add_to_output=True)
+        message.set(INTENT_RANKING_KEY, [fallback] + ranking, add_to_output=True)
+        message.set(SAFETY_NET_KEY, {"demoted": intent.get(INTENT_NAME_KEY), "reason": reason}, add_to_output=True)
 
     @staticmethod
     def _demote(message: Message, intent: Dict[Text, Any], reason: Text) -> None:

@@ -129,8 +129,11 @@ def test_thresholds_come_from_the_pipeline_config():
 @pytest.mark.parametrize("text", ["a " * 2500, "!!!!????" * 10, "1 2 3 4 5 6 7 8 9 10 11 12"])
 def test_a_long_text_without_words_never_escalates(net, text):
     sure = net.process([_voted(text, [("danger_threat", 0.97), ("out_of_scope", 0.02)], 4.0)])[0]
-    assert sure.get("intent")["name"] == "out_of_scope"
+    assert sure.get("intent")["name"] == "nlu_fallback"
+    assert [r["name"] for r in sure.get("intent_ranking")] == ["nlu_fallback", "out_of_scope"]
     assert sure.get(SAFETY_NET_KEY)["reason"] == "no words in the message"
+    topic = net.process([_voted(text, [("report_anonymously", 0.9), ("greet", 0.1)], -3.0)])[0]
+    assert topic.get("intent")["name"] == "nlu_fallback"
     unsure = net.process([_voted(text, [("nlu_fallback", 0.3), ("danger_self_harm", 0.29)], 4.0)])[0]
     assert unsure.get("intent")["name"] == "nlu_fallback"
 
