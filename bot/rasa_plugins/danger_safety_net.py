@@ -113,7 +113,7 @@ class DangerSafetyNet(GraphComponent):
             # no topic either (DIET had answered one with the report options), so it gets the
             # fallback's "say it another way" and the menu.
             if name != FALLBACK_INTENT:
-                self._to_fallback(message, intent, "no words in the message")
+                self._demote(message, intent, "no words in the message", to_fallback=True)
             return
         if name.startswith(DANGER_INTENT_PREFIX):
             if score is not None and score < self._config["veto_below"]:
@@ -145,26 +145,18 @@ class DangerSafetyNet(GraphComponent):
         message.set(SAFETY_NET_KEY, why, add_to_output=True)
 
     @staticmethod
-    def _to_fallback(message: Message, intent: Dict[Text, Any], reason: Text) -> None:
-        """Make ``nlu_fallback`` the intent; danger intents leave the ranking."""
-        ranking = [r for r in message.get(INTENT_RANKING_KEY) or []
-                   if not str(r.get(INTENT_NAME_KEY, "")).startswith(DANGER_INTENT_PREFIX)
-                   and r.get(INTENT_NAME_KEY) != FALLBACK_INTENT]
-        fallback = {INTENT_NAME_KEY: FALLBACK_INTENT, PREDICTED_CONFIDENCE_KEY: 1.0}
-        message.set(INTENT, fallback, add_to_output=True)
-        message.set(INTENT_RANKING_KEY, [fallback] + ranking, add_to_output=True)
-        message.set(SAFETY_NET_KEY, {"demoted": intent.get(INTENT_NAME_KEY), "reason": reason}, add_to_output=True)
-
-    @staticmethod
-    def _demote(message: Message, intent: Dict[Text, Any], reason: Text) -> None:
-        """Replace a danger intent by the best non-danger intent the classifier gave."""
+    def _demote(message: Message, intent: Dict[Text, Any], reason: Text, to_fallback: bool = False) -> None:
+        """Replace a danger intent by the best non-danger intent the classifier gave, or, with
+        ``to_fallback``, by ``nlu_fallback`` whatever the classifier gave."""
         ranking = [r for r in message.get(INTENT_RANKING_KEY) or []
                    if not str(r.get(INTENT_NAME_KEY, "")).startswith(DANGER_INTENT_PREFIX)]
+        if to_fallback:
+            ranking = [{INTENT_NAME_KEY: FALLBACK_INTENT, PREDICTED_CONFIDENCE_KEY: 1.0}] + [
+                r for r in ranking if r.get(INTENT_NAME_KEY) != FALLBACK_INTENT]
         best = ranking[0] if ranking else {INTENT_NAME_KEY: "out_of_scope", PREDICTED_CONFIDENCE_KEY: 1.0}
         message.set(INTENT, best, add_to_output=True)
         message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
         message.set(SAFETY_NET_KEY, {"demoted": intent.get(INTENT_NAME_KEY), "reason": reason}, add_to_output=True)
-
 
 def is_babble(text: Text) -> bool:
     """True for a long text with no word in it (see ``_WORD``)."""
