@@ -21,6 +21,7 @@ LANGUAGES = ("en", "es")
 DANGER_TYPES = ("self_harm", "weapon", "in_progress", "friend_missing", "threat", "coerced", "watched")
 _APOSTROPHES = re.compile(r"['’`]")
 _SPACES = re.compile(r"\s+")
+_WORD_LIST = re.compile(r"\{([a-z_]+)\}")  # {family}; a quantifier such as {0,4} has digits
 
 
 @dataclass(frozen=True)
@@ -48,19 +49,34 @@ def prepare_pattern(pattern: str) -> str:
     return _APOSTROPHES.sub("", pattern)
 
 
+def expand_word_lists(pattern: str, words: Dict[str, List[str]], source: str) -> str:
+    """Writes each ``{name}`` out as its word list, so a list that many phrases share (a teen's
+    family, say) is kept, and widened, in one place."""
+    def alternatives(found: "re.Match") -> str:
+        name = found.group(1)
+        if name not in words:
+            raise ValueError(f"{source}: phrase {pattern!r} uses {{{name}}}, which is not under 'words:'")
+        return "(?:" + "|".join(words[name]) + ")"
+
+    return _WORD_LIST.sub(alternatives, pattern)
+
+
 class DangerRules:
     def __init__(self, rules_dir: Path = RULES_DIR) -> None:
         self._rules: Dict[str, List[Tuple[str, str, Pattern]]] = {t: [] for t in DANGER_TYPES}
         self._idioms: List[Pattern] = []
         for language in LANGUAGES:
             data = yaml.safe_load((rules_dir / f"{language}.yml").read_text(encoding="utf-8"))
-            unknown = set(data) - set(DANGER_TYPES) - {"idioms"}
+            unknown = set(data) - set(DANGER_TYPES) - {"idioms", "words"}
             if unknown:
                 raise ValueError(f"{language}.yml: unknown danger types {sorted(unknown)}")
+            words = data.get("words") or {}
             for danger_type in DANGER_TYPES:
                 for pattern in data.get(danger_type) or []:
-                    self._rules[danger_type].append((language, pattern, _compile(pattern)))
-            self._idioms.extend(_compile(p) for p in data.get("idioms") or [])
+                    regex = _compile(expand_word_lists(pattern, words, f"{language}.yml"))
+                    self._rules[danger_type].append((language, pattern, regex))
+            self._idioms.extend(_compile(expand_word_lists(p, words, f"{language}.yml"))
+                                for p in data.get("idioms") or [])
 
     def is_idiom_only(self, text: str) -> bool:
         """True when the text holds a violent-sounding idiom and no danger phrase outside it.

@@ -121,3 +121,17 @@ def test_every_type_has_rules_in_both_languages(rules):
 def test_garbage_never_raises(rules, text):
     rules.match(text)
     rules.is_idiom_only(text)
+
+
+def test_a_word_list_is_written_out_and_a_quantifier_is_left_alone():
+    from bot.danger.rules import expand_word_lists
+
+    pattern = expand_word_lists("a (mi|tu) {family}( \\w+){0,4} hoy", {"family": ["mama", "jefa"]}, "es.yml")
+    assert pattern == "a (mi|tu) (?:mama|jefa)( \\w+){0,4} hoy"
+
+
+def test_an_unknown_word_list_names_the_file_and_the_phrase():
+    from bot.danger.rules import expand_word_lists
+
+    with pytest.raises(ValueError, match=r"es.yml: phrase .*\{famly\}"):
+        expand_word_lists("a mi {famly}", {"family": ["mama"]}, "es.yml")
