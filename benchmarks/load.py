@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 import yaml  # noqa: E402
 
-from bot.devtools import servers  # noqa: E402
+from bot.devtools import process_cpu, servers  # noqa: E402
 from bot.devtools import simulated_teens as sim  # noqa: E402
 from bot.devtools.topology import Topology  # noqa: E402
 
@@ -117,12 +117,15 @@ def measure(topology: Topology, kind: str, concurrency: int, seconds: float, thi
 
     sampler = threading.Thread(target=sample_memory, daemon=True)
     sampler.start()
+    cpu_before = process_cpu.snapshot()
     started = time.monotonic()
     log = asyncio.run(sim.run_load(channel_for(topology, kind), teens, concurrency, think, duration=seconds))
     elapsed = time.monotonic() - started
+    cpu = process_cpu.used_between(cpu_before, process_cpu.snapshot())
     done.set()
     sampler.join()
     result = sim.summary(log, elapsed)
+    result["cpu_s"] = cpu
     result["rss_mb"] = {name: round(rss / 2**20) for name, rss in sorted(peak.items())}
     result["spread"] = sorted({d.instances[-1] for d in log if d.instances})
     return result
@@ -134,6 +137,13 @@ def measure_paired(topology: Topology, kinds: List[str], conversations: int, thi
     logs = asyncio.run(sim.run_paired([channel_for(topology, kind) for kind in kinds], conversations, think))
     elapsed = time.monotonic() - started
     return {kind: sim.summary(log, elapsed) for kind, log in logs.items()}
+
+
+def cpu_per_message(cell: Dict) -> str:
+    """Where the cores went in a cell, per acknowledged message, biggest first."""
+    acked = max(cell["acknowledged"], 1)
+    parts = sorted(cell.get("cpu_s", {}).items(), key=lambda kv: -kv[1])
+    return ", ".join(f"{role} {seconds * 1000 / acked:.1f}" for role, seconds in parts) or "(not measured here)"
 
 
 def warm_up(topology: Topology) -> None:
@@ -186,6 +196,8 @@ def main(argv=None) -> int:
                         print(f"  {kind:8s} c={concurrency:<3d} p50 {cell['p50_ms']:7.1f} ms  p95 {cell['p95_ms']:7.1f}  "
                               f"p99 {cell['p99_ms']:7.1f}  {cell['throughput_per_s']:6.1f} msg/s  "
                               f"acked {cell['acknowledged']}/{cell['sent']}  RSS {cell['rss_mb']} MB", flush=True)
+                        if concurrency == max(args.concurrency):
+                            print("           CPU ms per message: " + cpu_per_message(cell), flush=True)
             finally:
                 topology.stop()
                 pg_admin(f"DROP DATABASE IF EXISTS {topology.database} WITH (FORCE)")
