@@ -5,7 +5,10 @@ when nothing changed), then classifies every held-out example with the real mode
 per-language macro F1 and the most frequent confusions. Predictions of `nlu_fallback` count as
 errors. The held-out set is never used for training (tests/unit/test_training_data.py checks).
 
-    python benchmarks/nlu.py [--min-f1 0.95] [--model models/senales.tar.gz]
+    python benchmarks/nlu.py [--min-f1 0.95] [--model models/senales.tar.gz] [--show-examples N]
+
+Held-out texts are not printed unless asked (``--show-examples``): whoever writes training data
+after reading them has made the held-out set a development set, and its F1 stops being honest.
 """
 from __future__ import annotations
 
@@ -61,6 +64,8 @@ def main(argv=None) -> int:
     parser.add_argument("--model", type=Path, help="use this model instead of training/reusing models/senales.tar.gz")
     parser.add_argument("--min-f1", type=float, default=0.95, help="exit 1 if a language scores below (default 0.95)")
     parser.add_argument("--top-confusions", type=int, default=10)
+    parser.add_argument("--show-examples", type=int, default=0, metavar="N",
+                        help="also print N misclassified held-out texts (default 0; see the module docstring)")
     args = parser.parse_args(argv)
 
     from sklearn.metrics import f1_score
@@ -89,12 +94,16 @@ def main(argv=None) -> int:
         print(f"  macro F1   {macro:.3f}   (target ≥ {args.min_f1:.2f})")
         print(f"  accuracy   {accuracy:.3f}")
         print(f"  parse time {1000 * elapsed / len(texts):.1f} ms/message (includes model load)")
+        per_intent = f1_score(truth, predicted, labels=labels, average=None, zero_division=0)
+        weakest = sorted(zip(per_intent, labels))[:8]
+        print("  weakest intents (F1): " + ", ".join(f"{label} {f1:.2f}" for f1, label in weakest))
         if confusions:
             print("  most frequent confusions (true → predicted: count):")
             for (t, p), n in confusions.most_common(args.top_confusions):
                 print(f"    {t} → {p}: {n}")
-            misses = [(x, t, p) for x, t, p in zip(texts, truth, predicted) if t != p][: args.top_confusions]
-            print("  examples:")
+            misses = [(x, t, p) for x, t, p in zip(texts, truth, predicted) if t != p][: args.show_examples]
+            if misses:
+                print("  examples:")
             for x, t, p in misses:
                 print(f"    [{t} → {p}] {x}")
         failed |= macro < args.min_f1
