@@ -44,7 +44,10 @@ def _role(pid: int, own_pid: int) -> str:
 
 
 def snapshot() -> Dict[str, float]:
-    """CPU seconds used so far by each role's live processes, plus ``machine busy`` for all."""
+    """CPU seconds used so far by each role's live processes.
+
+    Per process, not the machine's total from /proc/stat: inside this project's VMs that total
+    was seen reporting the cores idle while a training kept both busy."""
     own = os.getpid()
     totals: Dict[str, float] = {}
     proc = Path("/proc")
@@ -61,12 +64,6 @@ def snapshot() -> Dict[str, float]:
         if role:
             # fields[11] and [12] are utime and stime (fields 14 and 15 of stat(5)).
             totals[role] = totals.get(role, 0.0) + (int(fields[11]) + int(fields[12])) / _TICKS
-    try:
-        cpu = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
-        idle = int(cpu[3]) + int(cpu[4])
-        totals["machine busy"] = (sum(int(v) for v in cpu[:8]) - idle) / _TICKS
-    except (OSError, IndexError, ValueError):
-        pass
     return totals
 
 

@@ -16,12 +16,11 @@ def burn(seconds: float) -> None:
         pass
 
 
-def test_own_cpu_is_the_load_generator_and_the_machine_is_busy():
+def test_own_cpu_is_the_load_generator():
     before = process_cpu.snapshot()
     burn(0.3)
     used = process_cpu.used_between(before, process_cpu.snapshot())
     assert 0.2 <= used["load generator"] <= 1.5
-    assert used["machine busy"] >= used["load generator"] - 0.05
 
 
 def test_a_rasa_instance_is_named_by_its_port():
