@@ -138,7 +138,7 @@ class TelegramInput(InputChannel):
                     logger.warning("Telegram update %s could not be parsed", data["update_id"])
                     return []
                 try:
-                    await self.handle(update, bot, on_new_message, request.app, retaken, sender)
+                    await self.handle(update, bot, on_new_message, request.app, retaken, sender, sender_id)
                 except Exception:
                     logger.exception("Telegram update %s could not be handled", data["update_id"])
                 return []
@@ -151,8 +151,9 @@ class TelegramInput(InputChannel):
         return webhook
 
     async def handle(self, update: Update, bot: Bot, on_new_message, app, retaken: bool = False,
-                     sender: Optional[SenderSnapshot] = None) -> None:
-        """``sender``: the chat's state when ``answer_once`` read it with the claim."""
+                     sender: Optional[SenderSnapshot] = None, sender_id: Optional[str] = None) -> None:
+        """``sender``: the chat's state when ``answer_once`` read it with the claim; ``sender_id``:
+        the private chat's pseudonym, already computed for that claim (an HMAC not done twice)."""
         if update.callback_query:
             await self.handle_tap(update, bot, on_new_message, app)
             return
@@ -166,7 +167,7 @@ class TelegramInput(InputChannel):
         if message is None or message.from_user is None or message.from_user.is_bot:
             return  # channel posts, reactions, polls...: acknowledged, nothing to say
         chat_id = message.chat.id
-        sender_id = self.sender_ids.sender_id(CHANNEL, str(chat_id))
+        sender_id = sender_id or self.sender_ids.sender_id(CHANNEL, str(chat_id))
         # State and rate-limit calls are network round trips in production: off the event loop.
         if sender is None:
             await background.settled(sender_id)  # this chat's turn before may still be writing its language
