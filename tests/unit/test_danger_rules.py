@@ -60,6 +60,15 @@ def rules() -> DangerRules:
         ("me encañonaron saliendo de la tienda", "weapon"),
         ("kiero morirme ya", "self_harm"),
         ("pienso en aventarme del puente", "self_harm"),
+        # English families widened with the word lists (own wording)
+        ("the dude from telegram pulled up outside my job last night", "watched"),
+        ("a silver truck keeps circling our block since i said no", "watched"),
+        ("they dmed me a clip of my little sister leaving practice", "threat"),
+        ("he said if i go to the cops my grandma is next", "threat"),
+        ("the man kept my license and says i get it back after 3 more loads", "coerced"),
+        ("my sis said shed be home by 10 but she still isnt and its 2am", "friend_missing"),
+        ("he pressed a gun against my head in the parking lot", "weapon"),
+        ("ive been thinking about jumping off the overpass", "self_harm"),
     ],
 )
 def test_plain_danger_is_caught(rules, text, danger_type):
@@ -90,6 +99,14 @@ def test_plain_danger_is_caught(rules, text, danger_type):
         "quiero morirme de la vergüenza jaja", "mi amiga dice q se va a matar estudiando", "los halcones de la prepa ganaron el viernes",
         "mi abuela cria pollos y ayer fuimos a recogerlos", "estamos en el punto de encuentro del paseo",
         "me vienen siguiendo mis primos en bici", "mi abuelo tiene una escopeta pa cazar", "q pasa si la policia te persigue?",
+        # English hyperbole, games, chores and errands next to the widened rules
+        "ima strangle my little sister she used all my shampoo", "my grandpas gonna skin me if i scratch his truck",
+        "the enemy bots followed me into the base", "he sniped me from the roof in warzone, shot me in the head lol",
+        "my cousin made me do the dishes again", "my parents wont let me go to the homecoming dance",
+        "i owe my bestie 8 bucks for chipotle", "omw to pick up our food from the taco place",
+        "my friend hasnt answered all day, prob at her tias", "my tios truck is parked outside my house",
+        "that anime episode had guns everywhere", "the chef pulled out a knife to slice the brisket",
+        "she threatened to unadd me lol", "im in the car rn going to the mall",
     ],
 )
 def test_idioms_and_questions_are_not_danger(rules, text):
