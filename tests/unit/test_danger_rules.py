@@ -69,6 +69,18 @@ def rules() -> DangerRules:
         ("my sis said shed be home by 10 but she still isnt and its 2am", "friend_missing"),
         ("he pressed a gun against my head in the parking lot", "weapon"),
         ("ive been thinking about jumping off the overpass", "self_harm"),
+        # Spanish families added from a probe of teen phrasing (own wording)
+        ("me andan amenazando por whats desde ayer", "threat"),
+        ("dijeron q si no les llevo la feria el lunes van a ir por mi jefa", "threat"),
+        ("una camioneta sin placas se para cada noche cerca de mi casa", "watched"),
+        ("se quedaron con mi pasaporte hasta que haga otro viaje", "coerced"),
+        ("ya sé demasiado y dicen que no me puedo salir", "coerced"),
+        ("me subieron a la fuerza en una troca", "in_progress"),
+        ("el pollero nos trae caminando por el desierto desde la tarde", "in_progress"),
+        ("mi primo se fue con unos batos el sabado y no ha regresado", "friend_missing"),
+        ("se escucharon balazos enfrente de mi casa", "weapon"),
+        ("nadie me extrañaria si desaparezco", "self_harm"),
+        ("ya no quiero seguir con vida", "self_harm"),
     ],
 )
 def test_plain_danger_is_caught(rules, text, danger_type):
@@ -107,6 +119,16 @@ def test_plain_danger_is_caught(rules, text, danger_type):
         "my friend hasnt answered all day, prob at her tias", "my tios truck is parked outside my house",
         "that anime episode had guns everywhere", "the chef pulled out a knife to slice the brisket",
         "she threatened to unadd me lol", "im in the car rn going to the mall",
+        # Spanish hyperbole and everyday chat next to the newer patterns (own wording)
+        "el profe nos va a matar con tanta tarea", "mis jefes me van a matar cuando vean la boleta",
+        "mi novia me va a matar, se me olvidó su cumple", "ese disparo al ángulo fue golazo",
+        "en warzone me dieron un balazo en la cabeza", "mi perrita me sigue a todos lados",
+        "me siguieron un chingo de cuentas nuevas", "mi mamá no me deja salir entre semana",
+        "le debo diez varos a mi compa", "nadie salió herido, solo fue el susto",
+        "qué oso, me quiero morir", "ya no puedo más con la tarea de química",
+        "no quiero vivir en esta ciudad de grande", "mi tía me amenazó con decirle a mi mamá",
+        "me obligaron a bailar en la quince", "el guardia del mall trae pistola",
+        "se me perdió mi hermanito en la tienda pero luego lo encontramos", "vamos cruzando el río en la lancha del paseo",
     ],
 )
 def test_idioms_and_questions_are_not_danger(rules, text):
