@@ -12,11 +12,8 @@ finishes and its reply is recorded, so the retry gets that reply instead of a se
 
 The reply is recorded while the response goes out (``_record_in_background``).
 
-The claim is a network round trip with PostgreSQL: it runs in a worker thread while other
-messages are being answered (a blocked event loop is a Rasa instance that stops thinking), and
-on the loop when this message is the only one the channels are answering (``bot.channels.offload``:
-the thread hop would cost more than the round trip; the channels count their messages with
-``offload.serving``). Other state calls here always run in a worker thread.
+State calls run in a worker thread (``asyncio.to_thread``): with PostgreSQL each is a network
+round trip, and under load a blocked event loop is a Rasa instance that stops thinking.
 """
 from __future__ import annotations
 
@@ -24,7 +21,7 @@ import asyncio
 import time
 from typing import Awaitable, Callable, List, Optional
 
-from bot.channels import background, offload, settings
+from bot.channels import background, settings
 from bot.channels.state import DONE, NEW, ChannelState
 
 WAIT_FOR_OTHER_SECONDS = 10.0
@@ -46,7 +43,7 @@ async def answer_once(
     over, so the turn may already be in the tracker store (see ``turns.run_turn``).
 
     With ``sender_id`` the sender's state is read with the claim (``claim_for_sender``: one round
-    trip, see ``offload`` for where it runs) and ``answer(retaken, sender)`` gets it. Why: before the
+    trip, one hop to a worker thread) and ``answer(retaken, sender)`` gets it. Why: before the
     turn every round trip and every hop to a thread and back adds to the teen's wait; in a
     running Rasa server each cost about a millisecond."""
     lease = settings.claim_lease_seconds()
@@ -55,9 +52,9 @@ async def answer_once(
         await background.settled(sender_id)  # the turn before may still be writing its language
     while True:
         if sender_id is None:
-            claim, sender = await offload.call(state.claim, channel, message_id, lease), None
+            claim, sender = await asyncio.to_thread(state.claim, channel, message_id, lease), None
         else:
-            claim, sender = await offload.call(state.claim_for_sender, channel, message_id, lease, sender_id)
+            claim, sender = await asyncio.to_thread(state.claim_for_sender, channel, message_id, lease, sender_id)
         if claim.status == NEW:
             break
         if claim.status == DONE:

@@ -32,7 +32,7 @@ from sanic.response import HTTPResponse
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import Forbidden, TelegramError
 
-from bot.channels import background, inbound, messages, offload, settings, splitting
+from bot.channels import background, inbound, messages, settings, splitting
 from bot.channels.identity import SenderIds
 from bot.channels.once import answer_once
 from bot.channels.ratelimit import rate_limiter_from_env
@@ -143,8 +143,7 @@ class TelegramInput(InputChannel):
                     logger.exception("Telegram update %s could not be handled", data["update_id"])
                 return []
 
-            with offload.serving():
-                done = await answer_once(self.state, CHANNEL, str(data["update_id"]), answer, sender_id=sender_id)
+            done = await answer_once(self.state, CHANNEL, str(data["update_id"]), answer, sender_id=sender_id)
             if done is None:  # another instance is still answering this update: Telegram retries later
                 return response.json({"ok": False, "error": "busy"}, status=503, headers={"Retry-After": "5"})
             return response.json({"ok": True})
@@ -169,8 +168,7 @@ class TelegramInput(InputChannel):
             return  # channel posts, reactions, polls...: acknowledged, nothing to say
         chat_id = message.chat.id
         sender_id = sender_id or self.sender_ids.sender_id(CHANNEL, str(chat_id))
-        # State and rate-limit calls are network round trips in production: off the event loop
-        # (the rate limit: on it when this is the only message, see offload).
+        # State and rate-limit calls are network round trips in production: off the event loop.
         if sender is None:
             await background.settled(sender_id)  # this chat's turn before may still be writing its language
             sender = await asyncio.to_thread(self.state.snapshot, sender_id)
@@ -179,7 +177,7 @@ class TelegramInput(InputChannel):
             if update.message and (message.text or "").startswith("/"):
                 await self.send(bot, chat_id, sender_id, [{"text": messages.text("group_chat", language)}])
             return
-        verdict = await offload.call(self.limiter.check, sender_id)
+        verdict = await asyncio.to_thread(self.limiter.check, sender_id)
         if verdict != "ok":
             if verdict == "warn":
                 await self.send(bot, chat_id, sender_id, [{"text": messages.text("rate_limited", language)}])

@@ -29,7 +29,7 @@ from sanic.response import HTTPResponse
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
-from bot.channels import background, inbound, keywords, messages, offload, settings, splitting
+from bot.channels import background, inbound, keywords, messages, settings, splitting
 from bot.channels.identity import SenderIds
 from bot.channels.once import answer_once
 from bot.channels.ratelimit import rate_limiter_from_env
@@ -137,44 +137,30 @@ class TwilioSmsInput(InputChannel):
             message_id = params.get("MessageSid") or params.get("SmsMessageSid") or ""
             sender_id = self.sender_ids.sender_id(CHANNEL, address)
 
-            with offload.serving():
-                texts = await self.claim_and_answer(on_new_message, request, sender_id, address, params, message_id)
+            # The rate limit (Redis) is asked while the claim (PostgreSQL) is made, not after it:
+            # two round trips side by side. A redelivery, or a message from a teen who opted
+            # out, is counted too; neither gets a turn, so that costs nothing.
+            word = keywords.keyword(params.get("Body") or "")
+            verdict = (background.start(asyncio.to_thread(self.limiter.check, sender_id), "SMS rate limit")
+                       if word != "opt_out" else None)
+
+            async def answer(retaken: bool = False, sender: Optional[SenderSnapshot] = None) -> List[str]:
+                return await self.handle(on_new_message, request.app, sender_id, address, params, word, verdict,
+                                         message_id, retaken, sender)
+
+            texts = (await answer_once(self.state, CHANNEL, message_id, answer, sender_id=sender_id)
+                     if message_id else await answer())
             if texts is None:  # another instance is still answering this very message
                 return response.text("busy, retry", status=503, headers={"Retry-After": "5"})
             return twiml(texts)
 
         return webhook
 
-    async def claim_and_answer(self, on_new_message, request: Request, sender_id: str, address: str,
-                               params: Dict[str, str], message_id: str) -> Optional[List[str]]:
-        """The reply texts, or None when another instance is still answering this message.
-
-        Under load the rate limit (Redis) is asked in a worker thread while the claim
-        (PostgreSQL) is made: two round trips side by side. When this is the only message, both
-        run on the loop one after the other, which is sooner than two thread hops (see
-        ``offload``). A redelivery, or a message from a teen who opted out, is counted too;
-        neither gets a turn, so that costs nothing."""
-        word = keywords.keyword(params.get("Body") or "")
-        rate_limit: Optional[Callable[[], Awaitable[str]]] = None
-        if word != "opt_out" and offload.inline_allowed():
-            rate_limit = lambda: offload.call(self.limiter.check, sender_id)  # noqa: E731
-        elif word != "opt_out":
-            started = background.start(asyncio.to_thread(self.limiter.check, sender_id), "SMS rate limit")
-            rate_limit = lambda: started  # noqa: E731
-
-        async def answer(retaken: bool = False, sender: Optional[SenderSnapshot] = None) -> List[str]:
-            return await self.handle(on_new_message, request.app, sender_id, address, params, word, rate_limit,
-                                     message_id, retaken, sender)
-
-        return (await answer_once(self.state, CHANNEL, message_id, answer, sender_id=sender_id)
-                if message_id else await answer())
-
     async def handle(self, on_new_message, app, sender_id: str, address: str, params: Dict[str, str],
-                     word: Optional[str], rate_limit: "Optional[Callable[[], Awaitable[str]]]", message_id: str = "",
+                     word: Optional[str], verdict: "Optional[asyncio.Future]", message_id: str = "",
                      retaken: bool = False, sender: Optional[SenderSnapshot] = None) -> List[str]:
-        """``word``: the keyword of the body (STOP, HELP...); ``rate_limit``: gives the rate
-        limiter's answer (perhaps already under way), None only for an opt-out word, which is
-        never counted."""
+        """``word``: the keyword of the body (STOP, HELP...); ``verdict``: the rate limiter's
+        answer under way, None only for an opt-out word, which is never counted."""
         raw = params.get("Body") or ""
         # State and rate-limit calls are network round trips in production: off the event loop.
         if sender is None:
@@ -190,7 +176,7 @@ class TwilioSmsInput(InputChannel):
             return splitting.split_sms(messages.text("started", language))
         if sender.opted_out:
             return []
-        allowed = await rate_limit()
+        allowed = await verdict
         if allowed != "ok":
             return splitting.split_sms(messages.text("rate_limited", language)) if allowed == "warn" else []
         if word in ("help_en", "help_es"):
