@@ -81,6 +81,9 @@ def rules() -> DangerRules:
         ("se escucharon balazos enfrente de mi casa", "weapon"),
         ("nadie me extrañaria si desaparezco", "self_harm"),
         ("ya no quiero seguir con vida", "self_harm"),
+        # Development-set misses, as families (own wording)
+        ("the driver kept a pistol on his lap the whole way", "weapon"),
+        ("sus papás no lo localizan desde hace dos días", "friend_missing"),
     ],
 )
 def test_plain_danger_is_caught(rules, text, danger_type):
@@ -129,6 +132,7 @@ def test_plain_danger_is_caught(rules, text, danger_type):
         "no quiero vivir en esta ciudad de grande", "mi tía me amenazó con decirle a mi mamá",
         "me obligaron a bailar en la quince", "el guardia del mall trae pistola",
         "se me perdió mi hermanito en la tienda pero luego lo encontramos", "vamos cruzando el río en la lancha del paseo",
+        "no encuentro mi cargador desde hace dos dias",
     ],
 )
 def test_idioms_and_questions_are_not_danger(rules, text):
