@@ -95,16 +95,21 @@ class DangerRules:
 
     def match(self, text: str) -> Optional[DangerMatch]:
         """The most urgent danger in the text, ignoring matches that sit inside an idiom."""
+        return self.inspect(text)[0]
+
+    def inspect(self, text: str) -> Tuple[Optional[DangerMatch], bool]:
+        """``match(text)`` and ``has_idiom(text)`` from one pass: finding the idioms' spans for
+        the match already tells whether there is one, so the safety net need not run them twice."""
         if not isinstance(text, str) or not text.strip():
-            return None
+            return None, False
         prepared = prepare(text)
         idiom_spans = [m.span() for idiom in self._idioms for m in idiom.finditer(prepared)]
         for danger_type in DANGER_TYPES:
             for language, pattern, regex in self._rules[danger_type]:
                 for found in regex.finditer(prepared):
                     if not any(_overlaps(found.span(), span) for span in idiom_spans):
-                        return DangerMatch(danger_type, language, pattern, found.group(0))
-        return None
+                        return DangerMatch(danger_type, language, pattern, found.group(0)), bool(idiom_spans)
+        return None, bool(idiom_spans)
 
 
 def _overlaps(a: Tuple[int, int], b: Tuple[int, int]) -> bool:

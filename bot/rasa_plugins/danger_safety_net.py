@@ -97,13 +97,13 @@ class DangerSafetyNet(GraphComponent):
         name = str(intent.get(INTENT_NAME_KEY, ""))
         text = message.get(TEXT) or ""
         score = (message.get(DANGER_VOTE_KEY) or {}).get("score")
-        match = self._rules.match(text)
+        match, has_idiom = self._rules.inspect(text)
         if match is not None:
             if not name.startswith(DANGER_INTENT_PREFIX):
                 self._escalate(message, DANGER_INTENT_PREFIX + match.danger_type,
                                {"overrode": name, "rule": match.pattern, "language": match.language})
             return
-        if self._rules.has_idiom(text):
+        if has_idiom:
             if name.startswith(DANGER_INTENT_PREFIX):
                 self._demote(message, intent, "idiom")
             return
