@@ -13,6 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.offers import analyze_offer, default_analyzer
+from bot.offers.reasons import reason_bullets
 from bot.offers.request import is_request_only
 
 # Load spaCy and the rules when the action server starts, not on the first teen's offer (~1.5 s).
@@ -82,14 +83,11 @@ class ActionCheckOffer(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
         text = tracker.get_slot("offer_text") or ""
         analysis = _analysis(tracker, text)
-        reasons = "\n".join(
-            f'• "{flag.evidence}": {flag.explanation}' if flag.evidence else f"• {flag.explanation}"
-            for flag in analysis.flags[:MAX_REASONS]
-        )
+        reasons = reason_bullets(analysis.flags, MAX_REASONS)
         if analysis.risk == "low" and not analysis.protective:
             dispatcher.utter_message(response="utter_offer_verdict_low_no_signals")
         elif analysis.risk == "low":
-            good = "\n".join(f'• "{p.evidence}": {p.explanation}' for p in analysis.protective[:MAX_REASONS])
+            good = reason_bullets(analysis.protective, MAX_REASONS)
             dispatcher.utter_message(response="utter_offer_verdict_low", reasons=good)
         else:
             dispatcher.utter_message(response=f"utter_offer_verdict_{analysis.risk}", reasons=reasons)
