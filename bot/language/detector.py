@@ -56,6 +56,11 @@ class LanguageDetector:
         lexicon = yaml.safe_load(lexicon_file.read_text(encoding="utf-8"))
         self._switch = lexicon["switch"]
         self._switch_max_words = int(lexicon["switch_max_words"])
+        self._switch_max_words_negated = int(lexicon["switch_max_words_negated"])
+        self._negation = frozenset(lexicon["negation"])
+        self._understanding = frozenset(lexicon["understanding"])
+        self._poor = frozenset(lexicon["poor"])
+        self._negation_window = int(lexicon["negation_window"])
         self._strong: Dict[str, FrozenSet[str]] = {
             lang: frozenset(ws) for lang, ws in lexicon["strong"].items()
         }
@@ -76,7 +81,7 @@ class LanguageDetector:
         if not tokens:
             return LanguageDecision(None, "too_short")
 
-        explicit = self._explicit_switch(tokens)
+        explicit = self._explicit_switch(text, tokens)
         if explicit:
             return LanguageDecision(explicit, "explicit", 1.0)
 
@@ -105,16 +110,67 @@ class LanguageDetector:
             return LanguageDecision(language, "statistics", best.value)
         return LanguageDecision(None, "uncertain", best.value)
 
-    def _explicit_switch(self, tokens: list) -> Optional[str]:
-        if len(tokens) > self._switch_max_words:
+    def _explicit_switch(self, text: str, tokens: list) -> Optional[str]:
+        if len(tokens) > self._switch_max_words_negated:
             return None
-        joined = " ".join(tokens)
-        for lang in SUPPORTED_LANGUAGES:
-            # "no hablo ingles" asks for Spanish, so negated phrases win over bare names.
-            if any(phrase in joined for phrase in self._switch[lang]["negated"]):
-                return lang
-        named = [lang for lang in SUPPORTED_LANGUAGES if set(tokens) & set(self._switch[lang]["names"])]
-        return named[0] if len(named) == 1 else None
+        wanted, negated_any, short_request = set(), False, False
+        # Clause by clause: in "me lo pones en spanish? no entendi nada" the "no" is about the
+        # last reply, not about Spanish.
+        for clause in _CLAUSE_BREAK.split(text):
+            clause_tokens = words(clause)
+            joined = " ".join(clause_tokens)
+            for lang in SUPPORTED_LANGUAGES:
+                # "no hablo ingles" asks for Spanish, so negated phrases win over bare names.
+                if any(phrase in joined for phrase in self._switch[lang]["negated"]):
+                    wanted.add(lang)
+                    negated_any = True
+            for position, token in enumerate(clause_tokens):
+                for lang in SUPPORTED_LANGUAGES:
+                    if token in self._switch[lang]["names"]:
+                        negated = self._is_negated(clause_tokens, position)
+                        negated_any |= negated
+                        wanted.add(_other(lang) if negated else lang)
+                        short_request |= (len(clause_tokens) <= self._switch_max_words
+                                          and _asks_for(clause_tokens, position))
+        # A long message may still ask: "mi español no es muy bueno, me hablas en ingles?" or
+        # "me lo pones en spanish? no entendi nada". One long sentence that names a language
+        # ("my cousin only speaks spanish and ...") is not a request.
+        limit = self._switch_max_words_negated if negated_any or short_request else self._switch_max_words
+        if len(tokens) > limit or len(wanted) != 1:
+            return None
+        return wanted.pop()
+
+    def _is_negated(self, tokens: list, position: int) -> bool:
+        """True when the language name at ``position`` is said not to work for the teen."""
+        window = self._negation_window
+        tokens = [token.replace("'", "") for token in tokens]  # "don't" is "dont"
+        before = tokens[max(0, position - window):position]
+        after = tokens[position + 1:position + 1 + window + 1]
+        for i, token in enumerate(before):
+            if token in self._negation and set(before[i + 1:]) & self._understanding:
+                return True
+        if set(after) & self._poor:
+            return True
+        for i, token in enumerate(after):
+            if token in self._negation and set(after[i + 1:i + 3]) & self._understanding:
+                return True
+        return False
+
+
+_CLAUSE_BREAK = re.compile(r"[?.!,;:¿¡]+")
+_ASKING_BEFORE = frozenset({"en", "in", "al", "to"})
+_ASKING_AFTER = frozenset({"please", "pls", "plz", "porfa", "porfavor", "xfa"})
+
+
+def _asks_for(tokens: list, position: int) -> bool:
+    """"en spanish", "english pls" or the name alone: asking for it, not talking about it
+    ("mi primo habla ingles")."""
+    return (len(tokens) == 1 or (position > 0 and tokens[position - 1] in _ASKING_BEFORE)
+            or (position + 1 < len(tokens) and tokens[position + 1] in _ASKING_AFTER))
+
+
+def _other(language: str) -> str:
+    return "es" if language == "en" else "en"
 
 
 @lru_cache(maxsize=1)

@@ -54,6 +54,30 @@ def test_explicit_switch(detector, text, expected):
     assert (decision.language, decision.reason) == (expected, "explicit")
 
 
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # a name said not to work for the teen asks for the other language
+        ("no entiendo el ingles, cambialo", "es"), ("no le entiendo al ingles", "es"),
+        ("el ingles no lo entiendo bien", "es"), ("spanish x fa, el ingles no se me da", "es"),
+        ("mi español no es muy bueno, me hablas en ingles?", "en"), ("my spanish is bad", "en"),
+        ("i cant really speak spanish", "en"),
+        # the "no" belongs to another clause, or is a plain answer before the request
+        ("me lo pones en spanish? no entendi nada", "es"), ("mejor en español porfa, no entiendo", "es"),
+        ("no, english please", "en"),
+    ],
+)
+def test_a_negated_language_name_asks_for_the_other_language(detector, text, expected):
+    decision = detector.detect(text)
+    assert (decision.language, decision.reason) == (expected, "explicit")
+
+
+@pytest.mark.parametrize("text", ["mi primo habla ingles, el me dijo del jale", "mi maestra de ingles no vino hoy"])
+def test_talking_about_a_language_is_not_asking_for_it(detector, text):
+    decision = detector.detect(text)
+    assert decision.reason != "explicit" and decision.language == "es"
+
+
 def test_long_message_mentioning_a_language_is_not_a_switch(detector):
     text = "my cousin only speaks spanish and someone offered him money to drive people north tonight"
     decision = detector.detect(text)
