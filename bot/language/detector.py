@@ -61,6 +61,8 @@ class LanguageDetector:
         self._understanding = frozenset(lexicon["understanding"])
         self._poor = frozenset(lexicon["poor"])
         self._negation_window = int(lexicon["negation_window"])
+        self._asking_before = frozenset(lexicon["asking_before"])
+        self._asking_after = frozenset(lexicon["asking_after"])
         self._strong: Dict[str, FrozenSet[str]] = {
             lang: frozenset(ws) for lang, ws in lexicon["strong"].items()
         }
@@ -100,7 +102,7 @@ class LanguageDetector:
 
         best = self._statistical.compute_language_confidence_values(" ".join(tokens))[0]
         language = "en" if best.language.name == "ENGLISH" else "es"
-        other = "es" if language == "en" else "en"
+        other = _other(language)
         if hits[other] > hits[language]:
             return LanguageDecision(None, "uncertain", best.value)
         # Common words of one language only ("eres la migra o q") back a less sure statistical
@@ -119,6 +121,7 @@ class LanguageDetector:
         for clause in _CLAUSE_BREAK.split(text):
             clause_tokens = words(clause)
             joined = " ".join(clause_tokens)
+            bare = [token.replace("'", "") for token in clause_tokens]  # "don't" is "dont"
             for lang in SUPPORTED_LANGUAGES:
                 # "no hablo ingles" asks for Spanish, so negated phrases win over bare names.
                 if any(phrase in joined for phrase in self._switch[lang]["negated"]):
@@ -127,11 +130,11 @@ class LanguageDetector:
             for position, token in enumerate(clause_tokens):
                 for lang in SUPPORTED_LANGUAGES:
                     if token in self._switch[lang]["names"]:
-                        negated = self._is_negated(clause_tokens, position)
+                        negated = self._is_negated(bare, position)
                         negated_any |= negated
                         wanted.add(_other(lang) if negated else lang)
                         short_request |= (len(clause_tokens) <= self._switch_max_words
-                                          and _asks_for(clause_tokens, position))
+                                          and self._asks_for(clause_tokens, position))
         # A long message may still ask: "mi español no es muy bueno, me hablas en ingles?" or
         # "me lo pones en spanish? no entendi nada". One long sentence that names a language
         # ("my cousin only speaks spanish and ...") is not a request.
@@ -140,10 +143,16 @@ class LanguageDetector:
             return None
         return wanted.pop()
 
+    def _asks_for(self, tokens: list, position: int) -> bool:
+        """"en spanish", "english pls" or the name alone: asking for it, not talking about it
+        ("mi primo habla ingles")."""
+        return (len(tokens) == 1 or (position > 0 and tokens[position - 1] in self._asking_before)
+                or (position + 1 < len(tokens) and tokens[position + 1] in self._asking_after))
+
     def _is_negated(self, tokens: list, position: int) -> bool:
-        """True when the language name at ``position`` is said not to work for the teen."""
+        """True when the language name at ``position`` (in tokens without apostrophes) is said not
+        to work for the teen."""
         window = self._negation_window
-        tokens = [token.replace("'", "") for token in tokens]  # "don't" is "dont"
         before = tokens[max(0, position - window):position]
         after = tokens[position + 1:position + 1 + window + 1]
         for i, token in enumerate(before):
@@ -158,15 +167,6 @@ class LanguageDetector:
 
 
 _CLAUSE_BREAK = re.compile(r"[?.!,;:¿¡]+")
-_ASKING_BEFORE = frozenset({"en", "in", "al", "to"})
-_ASKING_AFTER = frozenset({"please", "pls", "plz", "porfa", "porfavor", "xfa"})
-
-
-def _asks_for(tokens: list, position: int) -> bool:
-    """"en spanish", "english pls" or the name alone: asking for it, not talking about it
-    ("mi primo habla ingles")."""
-    return (len(tokens) == 1 or (position > 0 and tokens[position - 1] in _ASKING_BEFORE)
-            or (position + 1 < len(tokens) and tokens[position + 1] in _ASKING_AFTER))
 
 
 def _other(language: str) -> str:
