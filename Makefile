@@ -35,7 +35,7 @@ $(STAMP): requirements.lock pyproject.toml | $(PY)
 
 install: $(STAMP) ## create .venv and install the locked packages (only when the lock changed)
 
-train: $(STAMP) ## train the model if data, domain, config or NLU code changed
+train: $(STAMP) ## train the model if data, domain, config or trained NLU code changed
 	@$(RASA_ENV) $(PY) -m bot.devtools.train
 
 run: train ## run the assistant and the staff console on localhost (embedded default: SQLite, in-memory locks)

@@ -13,7 +13,7 @@ from typing import Dict, List, Optional, Pattern, Tuple
 
 import yaml
 
-from bot.language.detector import normalize, squeeze_stretched
+from bot.language.folding import normalize, squeeze_stretched
 
 RULES_DIR = Path(__file__).parent / "rules"
 LANGUAGES = ("en", "es")

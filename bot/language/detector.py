@@ -8,13 +8,14 @@ the conversation's current language (the caller's slot), explicit requests ("esp
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Dict, FrozenSet, Optional
 
 import yaml
+
+from bot.language.folding import normalize
 
 SUPPORTED_LANGUAGES = ("en", "es")
 _LEXICON_FILE = Path(__file__).with_name("lexicon.yml")
@@ -28,21 +29,6 @@ class LanguageDecision:
     language: Optional[str]
     reason: str  # explicit | strong_word | statistics | mixed | too_short | uncertain
     confidence: float = 0.0
-
-
-def normalize(text: str) -> str:
-    """Lower-case and strip accents (ñ becomes n), so "Español" and "espanol" compare equal:
-    teens type both."""
-    text = unicodedata.normalize("NFKD", text.lower())
-    return "".join(ch for ch in text if not unicodedata.combining(ch)).replace("’", "'")
-
-
-_STRETCHED = re.compile(r"(.)\1{2,}")
-
-
-def squeeze_stretched(text: str) -> str:
-    """"holaaaa" -> "holaa": runs of three or more of one character cut to two."""
-    return _STRETCHED.sub(r"\1\1", text)
 
 
 def words(text: str) -> list:

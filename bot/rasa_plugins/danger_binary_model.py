@@ -22,7 +22,7 @@ from scipy.sparse import hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from bot.language.detector import normalize, squeeze_stretched
+from bot.language.folding import normalize, squeeze_stretched
 
 _VECTORIZERS: Dict[str, Dict] = {
     "word": {"analyzer": "word", "ngram_range": (1, 2), "token_pattern": r"[^\s]+", "min_df": 1},

@@ -16,7 +16,7 @@ from rasa.nlu.tokenizers.tokenizer import Token
 from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.language.detector import normalize, squeeze_stretched
+from bot.language.folding import normalize, squeeze_stretched
 
 
 def fold(word: str) -> str:

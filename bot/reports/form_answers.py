@@ -13,7 +13,7 @@ from typing import Optional
 
 import yaml
 
-from bot.language.detector import normalize
+from bot.language.folding import normalize
 
 _FILE = Path(__file__).with_name("form_words.yml")
 _PUNCTUATION = re.compile(r"[^\w\s/-]+")
