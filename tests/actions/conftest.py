@@ -35,7 +35,3 @@ def make_tracker() -> Callable[..., Tracker]:
 
     return build
 
-
-def responses(dispatcher: CollectingDispatcher):
-    """The response names the action asked for, in order."""
-    return [message.get("response") for message in dispatcher.messages]

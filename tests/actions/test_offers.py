@@ -6,7 +6,7 @@ import asyncio
 import pytest
 
 from actions.offers import MAX_REASONS, ActionCheckOffer, ValidateOfferForm
-from tests.actions.conftest import responses
+from tests.actions.helpers import responses
 
 LURE_EN = "Need drivers tonight, $1500 per trip, no questions asked, text me on telegram, tonight only"
 LURE_ES = "se buscan choferes pa hoy en la noche, 2 mil por viaje, borra el chat"

@@ -9,7 +9,7 @@ from cryptography.fernet import Fernet
 import actions.reports as report_actions
 from actions.reports import ActionSubmitReport, ValidateReportForm
 from bot.reports.store import ReportStore
-from tests.actions.conftest import responses
+from tests.actions.helpers import responses
 
 FILLED = {
     "language": "es",
