@@ -92,7 +92,7 @@ def test_widened_spanish_danger_is_caught(rules, text, danger_type):
         "me quiero morir, mañana tengo examen de historia", "ya me quiero morir de tanta tarea",
         "me van a matar de risa estos", "mi amiga me va a matar por decirte", "me iban a levantar temprano pa misa",
         "si le digo a mi mamá que reprobé me va a matar", "ojalá me muriera de risa", "mejor me mato estudiando",
-        "me voy a cortar el pelo", "me corté las piernas rasurándome", "quiero acabar con todo el pastel",
+        "me voy a cortar el pelo", "me corté las piernas rasurándome", "quiero acabar con todo el pastel", "ya me cansé de vivir en este rancho",
         # games, toys, alarms, the table
         "se disparó la alarma del carro", "ese personaje trae una escopeta bien chida", "me regalaron una pistola de agua",
         "el mesero puso el cuchillo en la mesa", "el lego ya está armado",
