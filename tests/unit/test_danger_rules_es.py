@@ -54,7 +54,7 @@ def rules() -> DangerRules:
         # threats with 'iban a', the family, snitching
         ("me dijeron q me iban a levantar", "threat"),
         ("el jefe me va a matar si no entrego la carga", "threat"),
-        ("mi jefa me va a matar si pierdo el paquete y el patron tambien", "threat"),
+        ("la jefa del jale me va a matar si pierdo el paquete", "threat"),
         ("si le digo a alguien van por mi jefita", "threat"),
         ("va a haber consecuencias para mis hermanos", "threat"),
         ("me llegan audios amenazándome", "threat"),
@@ -87,7 +87,7 @@ def test_widened_spanish_danger_is_caught(rules, text, danger_type):
     "text",
     [
         # hyperbole and idioms
-        "me muero de hambre", "este examen me mató", "mi jefa me va a matar si llego tarde",
+        "me muero de hambre", "este examen me mató", "mi mamá me va a matar cuando llegue tarde",
         "me quiero morir de la vergüenza", "me cae que me muero de risa", "pinche tarea me va a matar",
         "me quiero morir, mañana tengo examen de historia", "ya me quiero morir de tanta tarea",
         "me van a matar de risa estos", "mi amiga me va a matar por decirte", "me iban a levantar temprano pa misa",
@@ -127,7 +127,7 @@ def test_spanish_everyday_speech_is_not_danger(rules, text):
 
 
 def test_a_parent_idiom_does_not_hide_the_bosss_threat_over_the_load(rules):
-    assert rules.is_idiom_only("mi jefa me va a matar si llego tarde")
+    assert rules.is_idiom_only("mi mamá me va a matar cuando llegue tarde")
     assert not rules.is_idiom_only("el jefe me va a matar si no entrego la carga")
     assert rules.match("me muero de risa pero me dijeron q saben donde vivo").danger_type == "threat"
 
