@@ -62,7 +62,10 @@ class DangerSafetyNet(GraphComponent):
             # development-set messages but raised false escalations on the real SMS by 1.6 points.
             # 3.5: the development-set danger messages it alone caught scored 3.57 to 5.36, while
             # the readable half of the real SMS had 6 long everyday texts between 3.0 and 3.5.
-            "promote_at": 3.5,
+            # 4.5 since 2026-12-03: with the widened phrase rules every development-set danger
+            # message the score alone had caught between 3.5 and 4.5 is caught by a rule as well,
+            # while the readable half of the real SMS had 7 long everyday texts there.
+            "promote_at": 4.5,
             # Below -2.5 lie 0.5% of the danger examples' cross-validated scores: a veto there
             # costs little recall.
             "veto_below": -2.5,
@@ -74,7 +77,9 @@ class DangerSafetyNet(GraphComponent):
             # on the development sets no danger message was lost by it; on the readable half of the
             # real SMS it removed 38 of the 46 escalations DIET made alone (short everyday texts
             # such as "I cant pick the phone right now", near the short "in the car rn" examples).
-            "diet_sure_at": 0.8,
+            # 0.95 since 2026-12-03 (model with the probe examples): 6 more of the readable half's
+            # 25 DIET-alone escalations go, no development-set danger message is lost.
+            "diet_sure_at": 0.95,
             "diet_unsure_needs": 1.0,
             # Used only when the score escalates and DIET ranked no danger_* intent at all.
             "default_danger_intent": "danger_threat",

@@ -61,20 +61,22 @@ def _voted(text, ranking, score):
 
 def test_a_sure_danger_vote_escalates_with_the_danger_type_diet_ranked_highest(net):
     ranking = [("out_of_scope", 0.9), ("greet", 0.05), ("danger_friend_missing", 0.03), ("danger_threat", 0.02)]
-    message = net.process([_voted("not sure what to do about my cousin tbh", ranking, 4.2)])[0]
+    message = net.process([_voted("not sure what to do about my cousin tbh", ranking, 5.0)])[0]
     assert message.get("intent")["name"] == "danger_friend_missing"
     assert message.get("intent_ranking")[0]["name"] == "danger_friend_missing"
-    assert message.get(SAFETY_NET_KEY) == {"overrode": "out_of_scope", "reason": "danger-only classifier", "score": 4.2}
+    assert message.get(SAFETY_NET_KEY) == {"overrode": "out_of_scope", "reason": "danger-only classifier", "score": 5.0}
 
 
 def test_a_sure_danger_vote_without_any_ranked_danger_intent_uses_the_default(net):
-    message = net.process([_voted("something is off", [("out_of_scope", 0.95), ("greet", 0.05)], 3.5)])[0]
+    message = net.process([_voted("something is off", [("out_of_scope", 0.95), ("greet", 0.05)], 4.5)])[0]
     assert message.get("intent")["name"] == net.get_default_config()["default_danger_intent"]
 
 
-def test_a_middling_danger_vote_changes_nothing(net):
+@pytest.mark.parametrize("score", [1.0, 4.0])
+def test_a_middling_danger_vote_changes_nothing(net, score):
+    # 4.0 escalated before 2026-12-03 (promote_at 3.5): long everyday SMS scored there.
     ranking = [("out_of_scope", 0.9), ("danger_threat", 0.1)]
-    message = net.process([_voted("running late, my ride left without me", ranking, 1.0)])[0]
+    message = net.process([_voted("running late, my ride left without me", ranking, score)])[0]
     assert message.get("intent")["name"] == "out_of_scope"
     assert message.get(SAFETY_NET_KEY) is None
 
@@ -92,9 +94,19 @@ def test_a_vote_sure_it_is_not_danger_demotes_diets_danger(net):
 
 
 def test_a_mildly_negative_vote_keeps_a_confident_diet_danger(net):
-    ranking = [("danger_watched", 0.9), ("out_of_scope", 0.1)]
+    ranking = [("danger_watched", 0.97), ("out_of_scope", 0.03)]
     message = net.process([_voted("that same car was outside again today", ranking, -1.5)])[0]
     assert message.get("intent")["name"] == "danger_watched"
+
+
+def test_a_fairly_sure_diet_danger_still_needs_the_vote_to_lean_to_danger(net):
+    # 0.9 was "sure" before 2026-12-03 (diet_sure_at 0.8); real SMS such as "Sounds like a plan!
+    # ... I'm sitting on the radiator!" got DIET's self-harm at 0.9 and more.
+    ranking = [("danger_self_harm", 0.9), ("out_of_scope", 0.1)]
+    alone = net.process([_voted("sounds like a plan, im sitting on the radiator", ranking, 0.5)])[0]
+    backed = net.process([_voted("i dont see the point of anything anymore", ranking, 2.0)])[0]
+    assert alone.get("intent")["name"] == "out_of_scope"
+    assert backed.get("intent")["name"] == "danger_self_harm"
 
 
 def test_an_unsure_diet_danger_needs_the_vote_to_lean_to_danger(net):
