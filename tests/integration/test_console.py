@@ -45,7 +45,9 @@ def console(tmp_path_factory):
     work = tmp_path_factory.mktemp("console")
     tracker_url = f"sqlite:///{work / 'tracker.db'}"
     engine = database.engine(tracker_url)
-    synthetic.fill(engine, 20000, seed=21, end=time.time())
+    # Dense enough, on any weekday, that app-by-week cells pass the small-count suppression: at
+    # 20,000 events over 60 days every cell of the trend was below it on some days (no line drawn).
+    synthetic.fill(engine, 60000, seed=21, end=time.time(), days=35)
     now = time.time() - 600
     rows = [
         synthetic._event("attacker-1", "user", now, {"text": INJECTED_TEXT, "input_channel": "rest",
