@@ -4,7 +4,8 @@ Why: a teen in danger must never get a generic reply because one classifier was 
 It runs inside the Rasa server after DIET, the FallbackClassifier and the danger-only classifier
 (``danger_vote.DangerVote``), and combines four votes, in this order:
 
-1. the phrase rules (``bot/danger/rules/``): a match escalates with the rule's danger type;
+1. the phrase rules (``bot/danger/rules/``): a match escalates with the rule's danger type, also
+   over a different danger type from DIET (the phrase names the case; DIET's type can shift on retraining);
 2. the idiom list: a violent-sounding idiom ("este examen me mató") with no danger phrase outside
    it never escalates, whatever the classifiers say;
 3. DIET's intent: a danger_* intent escalates, also when DIET was unsure (``nlu_fallback``) but its
@@ -104,7 +105,9 @@ class DangerSafetyNet(GraphComponent):
         score = (message.get(DANGER_VOTE_KEY) or {}).get("score")
         match, has_idiom = self._rules.inspect(text)
         if match is not None:
-            if not name.startswith(DANGER_INTENT_PREFIX):
+            # The rule's type also wins over DIET's danger type: a phrase such as "sent me a pic of
+            # my house" says which hotline fits more reliably than DIET's nearest danger examples.
+            if name != DANGER_INTENT_PREFIX + match.danger_type:
                 self._escalate(message, DANGER_INTENT_PREFIX + match.danger_type,
                                {"overrode": name, "rule": match.pattern, "language": match.language})
             return

@@ -150,7 +150,20 @@ def test_a_long_text_without_words_never_escalates(net, text):
     assert unsure.get("intent")["name"] == "nlu_fallback"
 
 
-@pytest.mark.parametrize("text", ["😭", "??", "they r outside 🔪🔪🔪🔪🔪🔪🔪🔪🔪", "ya no puedo más 😭😭😭😭😭😭😭"])
-def test_short_wordless_texts_and_words_with_emoji_stay_with_the_classifiers(net, text):
+@pytest.mark.parametrize("text, intent", [("😭", "danger_threat"), ("??", "danger_threat"),
+                                          ("they r outside 🔪🔪🔪🔪🔪🔪🔪🔪🔪", "danger_threat"),
+                                          ("ya no puedo más 😭😭😭😭😭😭😭", "danger_self_harm")])  # a self-harm phrase rule
+def test_short_wordless_texts_and_words_with_emoji_stay_with_the_classifiers(net, text, intent):
     message = net.process([_voted(text, [("danger_threat", 0.97), ("out_of_scope", 0.02)], 2.0)])[0]
+    assert message.get("intent")["name"] == intent
+
+
+def test_a_rule_gives_its_own_danger_type_over_diets_other_danger_type(net):
+    """DIET's nearest danger examples can pick a neighbouring type (watched for a threat to a brother);
+    the phrase says which hotline fits, and a retrained model must not change it."""
+    text = "they sent me a pic of my house and said they know where my little brother goes to school"
+    message = net.process([_voted(text, [("danger_watched", 0.97), ("danger_threat", 0.02)], 3.0)])[0]
     assert message.get("intent")["name"] == "danger_threat"
+    assert message.get(SAFETY_NET_KEY)["overrode"] == "danger_watched"
+    same = net.process([_voted(text, [("danger_threat", 0.97), ("danger_watched", 0.02)], 3.0)])[0]
+    assert same.get("intent")["name"] == "danger_threat" and same.get(SAFETY_NET_KEY) is None
