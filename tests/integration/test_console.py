@@ -47,7 +47,8 @@ def console(tmp_path_factory):
     engine = database.engine(tracker_url)
     # Dense enough, on any weekday, that app-by-week cells pass the small-count suppression: at
     # 20,000 events over 60 days every cell of the trend was below it on some days (no line drawn).
-    synthetic.fill(engine, 60000, seed=21, end=time.time(), days=35)
+    # They end an hour ago, so the conversation below is the newest and first on the Conversations page.
+    synthetic.fill(engine, 60000, seed=21, end=time.time() - 3600, days=35)
     now = time.time() - 600
     rows = [
         synthetic._event("attacker-1", "user", now, {"text": INJECTED_TEXT, "input_channel": "rest",
