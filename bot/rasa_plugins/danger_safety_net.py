@@ -105,11 +105,9 @@ class DangerSafetyNet(GraphComponent):
         score = (message.get(DANGER_VOTE_KEY) or {}).get("score")
         match, has_idiom = self._rules.inspect(text)
         if match is not None:
-            # The rule's type also wins over DIET's danger type: a phrase such as "sent me a pic of
-            # my house" says which hotline fits more reliably than DIET's nearest danger examples.
-            if name != DANGER_INTENT_PREFIX + match.danger_type:
-                self._escalate(message, DANGER_INTENT_PREFIX + match.danger_type,
-                               {"overrode": name, "rule": match.pattern, "language": match.language})
+            rule_intent = DANGER_INTENT_PREFIX + match.danger_type  # also over DIET's other danger type (vote 1)
+            if name != rule_intent:
+                self._escalate(message, rule_intent, {"overrode": name, "rule": match.pattern, "language": match.language})
             return
         if has_idiom:
             if name.startswith(DANGER_INTENT_PREFIX):
