@@ -23,8 +23,10 @@ from bot.devtools.paths import FINGERPRINT_FILE, MODEL_FILE, MODEL_NAME, MODELS_
 
 TRAINING_INPUTS = ["config.yml", "domain.yml", "requirements.lock", "data"]
 # Our pipeline components whose output a trained component learns from: the tokenizer (its folded
-# tokens are the featurizers' vocabulary) and the danger-only classifier (trained itself).
-TRAINED_COMPONENTS = ["bot/rasa_plugins/folding_tokenizer.py", "bot/rasa_plugins/danger_vote.py"]
+# tokens are the featurizers' vocabulary), the danger-only classifier and the intent second opinion
+# (both trained themselves).
+TRAINED_COMPONENTS = ["bot/rasa_plugins/folding_tokenizer.py", "bot/rasa_plugins/danger_vote.py",
+                      "bot/rasa_plugins/intent_ensemble.py"]
 # Our components that run only when a message is parsed; tests/unit/test_training_fingerprint.py
 # fails when config.yml names a component of ours that is in neither list.
 PARSE_TIME_COMPONENTS = ["bot/rasa_plugins/danger_safety_net.py", "bot/rasa_plugins/language_extractor.py"]

@@ -12,7 +12,6 @@ code from it.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, Iterable, List, Sequence
@@ -22,26 +21,10 @@ from scipy.sparse import hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from bot.language.folding import normalize, squeeze_stretched
+from bot.rasa_plugins.text_features import VECTORIZERS, fold_text, make_vectorizer  # noqa: F401 (fold_text: tests)
 
-_VECTORIZERS: Dict[str, Dict] = {
-    "word": {"analyzer": "word", "ngram_range": (1, 2), "token_pattern": r"[^\s]+", "min_df": 1},
-    "char": {"analyzer": "char_wb", "ngram_range": (2, 5), "min_df": 2},
-}
 MODEL_FILE = "danger_binary.json"
 ARRAYS_FILE = "danger_binary.npz"
-
-
-_APOSTROPHES = re.compile(r"['’`]")
-
-
-def fold_text(text: str) -> str:
-    """Lower case, no accents or apostrophes, letter runs cut to two: "Estáaa" and "esta" are one."""
-    return squeeze_stretched(_APOSTROPHES.sub("", normalize(text)))
-
-
-def _vectorizer(kind: str, vocabulary=None) -> TfidfVectorizer:
-    return TfidfVectorizer(preprocessor=fold_text, sublinear_tf=True, vocabulary=vocabulary, **_VECTORIZERS[kind])
 
 
 @dataclass
@@ -57,7 +40,7 @@ class DangerBinaryModel:
         labels = np.asarray(is_danger, dtype=int)
         if len(set(labels.tolist())) < 2:
             raise ValueError("the danger vote needs both danger_* and other examples to train")
-        vectorizers = {kind: _vectorizer(kind) for kind in _VECTORIZERS}
+        vectorizers = {kind: make_vectorizer(kind) for kind in VECTORIZERS}
         features = hstack([v.fit_transform(texts) for v in vectorizers.values()]).tocsr()
         classifier = LogisticRegression(C=c, class_weight="balanced", max_iter=5000, random_state=seed)
         classifier.fit(features, labels)
@@ -83,7 +66,7 @@ class DangerBinaryModel:
         arrays = np.load(directory / ARRAYS_FILE, allow_pickle=False)
         vectorizers: Dict[str, TfidfVectorizer] = {}
         for kind, vocabulary in meta["vocabularies"].items():
-            vectorizer = _vectorizer(kind, vocabulary)
+            vectorizer = make_vectorizer(kind, vocabulary)
             vectorizer.idf_ = arrays[f"idf_{kind}"]
             vectorizers[kind] = vectorizer
         return cls(vectorizers, arrays["coef"], float(meta["intercept"]))
