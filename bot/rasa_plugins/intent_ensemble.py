@@ -8,7 +8,9 @@ It never touches danger. It runs after DIET and before the FallbackClassifier an
 DIET's intent is not a danger_* intent and the average does not put a danger_* intent first; then
 the averaged distribution replaces DIET's intent and ranking (the FallbackClassifier reads the
 averaged confidence). In every other case DIET's result goes on unchanged, so the safety net
-(``danger_safety_net``) sees exactly what it was tuned on whenever danger is in play.
+(``danger_safety_net``) sees exactly what it was tuned on whenever danger is in play. For every
+message it also records the linear model's total danger probability (``linear_danger``), which the
+safety net counts as one more vote.
 """
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from bot.rasa_plugins.linear_intent_model import LinearIntentModel
 
 ENSEMBLE_KEY = "intent_ensemble"
+LINEAR_DANGER_KEY = "linear_danger"
 DANGER_INTENT_PREFIX = "danger_"
 
 
@@ -92,6 +95,10 @@ class IntentEnsemble(GraphComponent):
     def _combine(self, message: Message, linear: Dict[Text, float]) -> None:
         intent = message.get(INTENT) or {}
         name = intent.get(INTENT_NAME_KEY)
+        danger = {i: p for i, p in linear.items() if i.startswith(DANGER_INTENT_PREFIX)}
+        # The linear model's own danger opinion, one of the safety net's votes whatever happens here.
+        message.set(LINEAR_DANGER_KEY, {"mass": round(sum(danger.values()), 4),
+                                        "best": max(danger, key=danger.get) if danger else None}, add_to_output=True)
         if not name or str(name).startswith(DANGER_INTENT_PREFIX):
             return
         diet = {str(r[INTENT_NAME_KEY]): float(r.get(PREDICTED_CONFIDENCE_KEY) or 0.0)

@@ -167,3 +167,32 @@ def test_a_rule_gives_its_own_danger_type_over_diets_other_danger_type(net):
     assert message.get(SAFETY_NET_KEY)["overrode"] == "danger_watched"
     same = net.process([_voted(text, [("danger_threat", 0.97), ("danger_watched", 0.02)], 3.0)])[0]
     assert same.get("intent")["name"] == "danger_threat" and same.get(SAFETY_NET_KEY) is None
+
+
+# The linear intent model's danger share (bot/rasa_plugins/intent_ensemble.py adds "linear_danger").
+
+def _linear(text, ranking, score, mass, best="danger_coerced"):
+    message = _voted(text, ranking, score)
+    message.set("linear_danger", {"mass": mass, "best": best})
+    return message
+
+
+def test_a_sure_linear_model_and_a_leaning_vote_escalate_what_diet_called_everyday_chat(net):
+    message = net.process([_linear("le debo a unos weyes y no me dejan en paz", [("out_of_scope", 0.9), ("greet", 0.1)],
+                                   score=3.2, mass=0.999)])[0]
+    assert message.get("intent")["name"] == "danger_coerced"
+    assert message.get(SAFETY_NET_KEY)["reason"] == "linear intent model and danger-only classifier"
+
+
+@pytest.mark.parametrize("score, mass", [(0.5, 0.999), (3.2, 0.95), (None, 0.999)])
+def test_the_linear_vote_needs_both_a_sure_share_and_a_leaning_danger_vote(net, score, mass):
+    message = _parsed("ok see u at practice", [("out_of_scope", 0.9), ("greet", 0.1)])
+    if score is not None:
+        message.set("danger_vote", {"score": score})
+    message.set("linear_danger", {"mass": mass, "best": "danger_threat"})
+    assert net.process([message])[0].get("intent")["name"] == "out_of_scope"
+
+
+def test_an_idiom_holds_back_the_linear_vote(net):
+    message = net.process([_linear("este examen me mató", [("out_of_scope", 0.9)], score=3.0, mass=0.999)])[0]
+    assert message.get("intent")["name"] == "out_of_scope"

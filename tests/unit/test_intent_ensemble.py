@@ -102,3 +102,13 @@ def test_loading_a_model_without_the_files_names_the_fix(tmp_path):
     context = ExecutionContext(GraphSchema({}), "test")
     with pytest.raises(ValueError, match="make train"):
         IntentEnsemble.load(IntentEnsemble.get_default_config(), LocalModelStorage(tmp_path), Resource("missing"), context)
+
+
+def test_every_message_carries_the_linear_models_danger_share(trained):
+    """The safety net's fifth vote: set also when DIET's intent is danger and nothing else changes."""
+    danger = _diet_says("saben donde vivo", [("danger_threat", 0.9), ("greet", 0.1)])
+    everyday = _diet_says("hola que onda", [("greet", 0.9), ("say_no", 0.1)])
+    trained[0].process([danger, everyday])
+    assert danger.get("linear_danger")["best"] == "danger_threat"
+    assert danger.get("linear_danger")["mass"] > everyday.get("linear_danger")["mass"]
+    assert 0 <= everyday.get("linear_danger")["mass"] <= 1
