@@ -33,6 +33,20 @@ def test_pasted_lure_in_spanish_gets_a_spanish_verdict(assistant):
     assert slots["offer_risk"] == "high" and slots["language"] == "es"
 
 
+def test_a_described_spanish_offer_gets_the_offer_check_not_the_say_no_tips(assistant):
+    """DIET alone read this as "how do I say no"; the second intent opinion makes it an offer check."""
+    sender = assistant.new_sender("offer")
+    offer = "me ofrecieron 2 mil por viaje pa manejar cerca de la garita, dicen q les escriba por whatsapp"
+    texts = assistant.texts(sender, offer)
+    latest = assistant.tracker(sender)["latest_message"]
+    assert latest["intent"]["name"] == "check_offer", latest["intent"]
+    assert latest["intent_ensemble"]["linear"] == "check_offer"
+    assert texts[0].startswith(("🚩 Esta oferta", "⚠️")), texts
+    quoted = [line.split('"')[1] for line in texts[0].splitlines() if line.startswith('• "')]
+    assert quoted and all(q in offer for q in quoted), texts[0]
+    assert _slots(assistant, sender)["language"] == "es"
+
+
 def test_legit_job_is_low_risk(assistant):
     sender = assistant.new_sender("offer")
     offer = ("is this legit? Rosa's Tacos on Main St is hiring cashiers, $13/hour, apply in person "
