@@ -88,8 +88,10 @@ class IntentEnsemble(GraphComponent):
     def process(self, messages: List[Message]) -> List[Message]:
         if self._model is None:
             raise ValueError("IntentEnsemble.process called before training or loading")
-        for message, probabilities in zip(messages, self._model.probabilities([m.get(TEXT) or "" for m in messages])):
-            self._combine(message, dict(zip(self._model.intents, probabilities.tolist())))
+        rows, known = self._model.read([m.get(TEXT) or "" for m in messages])
+        for message, probabilities, has_features in zip(messages, rows, known):
+            if has_features:  # an empty text ("", "   ") stays with DIET, which gives it the fallback
+                self._combine(message, dict(zip(self._model.intents, probabilities.tolist())))
         return messages
 
     def _combine(self, message: Message, linear: Dict[Text, float]) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Iterable, List, Sequence
+from typing import Dict, Iterable, List, Sequence, Tuple
 
 import numpy as np
 from scipy.sparse import hstack
@@ -49,15 +49,22 @@ class LinearIntentModel:
 
     def probabilities(self, texts: Iterable[str]) -> np.ndarray:
         """One row per text: a probability per intent (columns in ``intents`` order)."""
+        return self.read(texts)[0]
+
+    def read(self, texts: Iterable[str]) -> Tuple[np.ndarray, np.ndarray]:
+        """The probabilities, and per text whether it held any known word or character n-gram: for
+        an empty or wholly unknown text the probabilities are the intercepts' alone, an opinion
+        about nothing, and the caller should not count them."""
         texts = [t if isinstance(t, str) else "" for t in texts]
         features = hstack([v.transform(texts) for v in self.vectorizers.values()]).tocsr()
+        known = np.diff(features.indptr) > 0
         margins = np.asarray(features @ self.coef.T) + self.intercept
         if len(self.intents) == 2:  # LinearSVC keeps one row for two classes
             margins = np.hstack([-margins, margins])
         logits = self.temperature * margins
         logits -= logits.max(axis=1, keepdims=True)
         odds = np.exp(logits)
-        return odds / odds.sum(axis=1, keepdims=True)
+        return odds / odds.sum(axis=1, keepdims=True), known
 
     def save(self, directory: Path) -> None:
         meta = {"intents": self.intents, "temperature": self.temperature,

@@ -112,3 +112,13 @@ def test_every_message_carries_the_linear_models_danger_share(trained):
     assert danger.get("linear_danger")["best"] == "danger_threat"
     assert danger.get("linear_danger")["mass"] > everyday.get("linear_danger")["mass"]
     assert 0 <= everyday.get("linear_danger")["mass"] <= 1
+
+
+@pytest.mark.parametrize("text", ["", "   "])
+def test_a_text_without_any_known_feature_stays_with_diet(trained, text):
+    """The SVM's view of an empty text is its intercepts alone: DIET's result goes on unchanged."""
+    message = _diet_says(text, [("greet", 0.2), ("say_no", 0.1)])
+    before = (dict(message.get("intent")), list(message.get("intent_ranking")))
+    trained[0].process([message])
+    assert (message.get("intent"), message.get("intent_ranking")) == before
+    assert message.get(ENSEMBLE_KEY) is None and message.get("linear_danger") is None
