@@ -46,3 +46,12 @@ def test_long_babble_gets_the_fallback_not_danger(assistant, message):
     tracker = assistant.tracker(sender)
     assert tracker["slots"]["escalated"] is False
     assert tracker["latest_message"]["intent"]["name"] == "nlu_fallback"
+
+
+@pytest.mark.parametrize("message", ["", "   "], ids=["empty", "spaces"])
+def test_an_empty_message_gets_the_fallback_and_the_menu(assistant, message):
+    """Nothing to read is not "out of scope": the teen gets "say it another way" and the buttons."""
+    sender = assistant.new_sender("bad")
+    replies = assistant.send(sender, message)
+    assert any(r.get("buttons") for r in replies), replies
+    assert assistant.tracker(sender)["latest_message"]["intent"]["name"] == "nlu_fallback"
