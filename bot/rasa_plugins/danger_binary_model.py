@@ -14,14 +14,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Iterable, List, Sequence
+from typing import Iterable, List, Sequence
 
 import numpy as np
-from scipy.sparse import hstack
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from bot.rasa_plugins.text_features import VECTORIZERS, fold_text, make_vectorizer  # noqa: F401 (fold_text: tests)
+from bot.rasa_plugins.text_features import (  # noqa: F401 (fold_text: tests)
+    Vectorizers, features, fit_features, fold_text, idf_arrays, restore_vectorizers, vocabularies)
 
 MODEL_FILE = "danger_binary.json"
 ARRAYS_FILE = "danger_binary.npz"
@@ -31,7 +30,7 @@ ARRAYS_FILE = "danger_binary.npz"
 class DangerBinaryModel:
     """Fitted vectorizers plus a logistic regression; ``score`` is the log-odds of danger."""
 
-    vectorizers: Dict[str, TfidfVectorizer]
+    vectorizers: Vectorizers
     coef: np.ndarray
     intercept: float
 
@@ -40,36 +39,27 @@ class DangerBinaryModel:
         labels = np.asarray(is_danger, dtype=int)
         if len(set(labels.tolist())) < 2:
             raise ValueError("the danger vote needs both danger_* and other examples to train")
-        vectorizers = {kind: make_vectorizer(kind) for kind in VECTORIZERS}
-        features = hstack([v.fit_transform(texts) for v in vectorizers.values()]).tocsr()
+        vectorizers, rows = fit_features(texts)
         classifier = LogisticRegression(C=c, class_weight="balanced", max_iter=5000, random_state=seed)
-        classifier.fit(features, labels)
+        classifier.fit(rows, labels)
         return cls(vectorizers, classifier.coef_[0].copy(), float(classifier.intercept_[0]))
 
     def scores(self, texts: Iterable[str]) -> np.ndarray:
-        texts = [t if isinstance(t, str) else "" for t in texts]
-        features = hstack([v.transform(texts) for v in self.vectorizers.values()]).tocsr()
-        return features @ self.coef + self.intercept
+        return features(self.vectorizers, texts) @ self.coef + self.intercept
 
     def score(self, text: str) -> float:
         return float(self.scores([text])[0])
 
     def save(self, directory: Path) -> None:
-        meta = {"intercept": self.intercept,
-                "vocabularies": {k: {t: int(i) for t, i in v.vocabulary_.items()} for k, v in self.vectorizers.items()}}
+        meta = {"intercept": self.intercept, "vocabularies": vocabularies(self.vectorizers)}
         (directory / MODEL_FILE).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
-        np.savez(directory / ARRAYS_FILE, coef=self.coef, **{f"idf_{k}": v.idf_ for k, v in self.vectorizers.items()})
+        np.savez(directory / ARRAYS_FILE, coef=self.coef, **idf_arrays(self.vectorizers))
 
     @classmethod
     def load(cls, directory: Path) -> "DangerBinaryModel":
         meta = json.loads((directory / MODEL_FILE).read_text(encoding="utf-8"))
         arrays = np.load(directory / ARRAYS_FILE, allow_pickle=False)
-        vectorizers: Dict[str, TfidfVectorizer] = {}
-        for kind, vocabulary in meta["vocabularies"].items():
-            vectorizer = make_vectorizer(kind, vocabulary)
-            vectorizer.idf_ = arrays[f"idf_{kind}"]
-            vectorizers[kind] = vectorizer
-        return cls(vectorizers, arrays["coef"], float(meta["intercept"]))
+        return cls(restore_vectorizers(meta["vocabularies"], arrays), arrays["coef"], float(meta["intercept"]))
 
 
 def top_features(model: DangerBinaryModel, n: int = 20) -> List[str]:

@@ -38,10 +38,9 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.danger import default_rules
-from bot.rasa_plugins.danger_vote import DANGER_VOTE_KEY
+from bot.rasa_plugins.danger_vote import DANGER_INTENT_PREFIX, DANGER_VOTE_KEY
 from bot.rasa_plugins.intent_ensemble import LINEAR_DANGER_KEY
 
-DANGER_INTENT_PREFIX = "danger_"
 SAFETY_NET_KEY = "danger_safety_net"
 FALLBACK_INTENT = "nlu_fallback"
 # A word here is two letters in a row (any alphabet). Babble such as "a a a a ..." or "!!!!" holds

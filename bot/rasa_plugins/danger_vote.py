@@ -9,71 +9,41 @@ It is trained by ``rasa train`` with a fixed seed and saved inside the model lik
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Text
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.rasa_plugins.danger_binary_model import DangerBinaryModel
+from bot.rasa_plugins.saved_model_component import SavedModelComponent
 
 DANGER_VOTE_KEY = "danger_vote"
 DANGER_INTENT_PREFIX = "danger_"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class DangerVote(GraphComponent):
+class DangerVote(SavedModelComponent):
+    MODEL_CLASS = DangerBinaryModel
+    MODEL_NAME = "danger classifier"
+
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         # c: inverse regularisation of the logistic regression (picked by 5-fold cross-validation
         # on the training data); random_seed: two trainings give the same model.
         return {"c": 10.0, "random_seed": 2024}
 
-    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-                 model: Optional[DangerBinaryModel] = None) -> None:
-        self._config = {**self.get_default_config(), **config}
-        self._model_storage = model_storage
-        self._resource = resource
-        self._model = model
-
-    @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "DangerVote":
-        return cls(config, model_storage, resource)
-
     def train(self, training_data: TrainingData) -> Resource:
         examples = [m for m in training_data.intent_examples if m.get(TEXT) and m.get(INTENT)]
         texts = [m.get(TEXT) for m in examples]
         labels = [str(m.get(INTENT)).startswith(DANGER_INTENT_PREFIX) for m in examples]
-        self._model = DangerBinaryModel.fit(texts, labels, c=float(self._config["c"]),
-                                            seed=int(self._config["random_seed"]))
-        with self._model_storage.write_to(self._resource) as directory:
-            self._model.save(directory)
-        return self._resource
-
-    @classmethod
-    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> "DangerVote":
-        try:
-            with model_storage.read_from(resource) as directory:
-                model = DangerBinaryModel.load(directory)
-        except (ValueError, FileNotFoundError) as error:
-            # A model without this component's files is a broken model: refusing to load beats
-            # silently running the safety net with one vote fewer.
-            raise ValueError(f"DangerVote: no trained danger classifier in the model ({error}); retrain with `make train`") from error
-        return cls(config, model_storage, resource, model)
+        return self._save(DangerBinaryModel.fit(texts, labels, c=float(self._config["c"]),
+                                                seed=int(self._config["random_seed"])))
 
     def process(self, messages: List[Message]) -> List[Message]:
-        if self._model is None:
-            raise ValueError("DangerVote.process called before training or loading")
         texts = [m.get(TEXT) or "" for m in messages]
-        for message, score in zip(messages, self._model.scores(texts)):
+        for message, score in zip(messages, self._trained_model().scores(texts)):
             message.set(DANGER_VOTE_KEY, {"score": round(float(score), 4)}, add_to_output=True)
         return messages
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data

@@ -14,25 +14,27 @@ safety net counts as one more vote.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Text
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.rasa_plugins.danger_vote import DANGER_INTENT_PREFIX
 from bot.rasa_plugins.linear_intent_model import LinearIntentModel
+from bot.rasa_plugins.saved_model_component import SavedModelComponent
 
 ENSEMBLE_KEY = "intent_ensemble"
 LINEAR_DANGER_KEY = "linear_danger"
-DANGER_INTENT_PREFIX = "danger_"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class IntentEnsemble(GraphComponent):
+class IntentEnsemble(SavedModelComponent):
+    MODEL_CLASS = LinearIntentModel
+    MODEL_NAME = "linear intent model"
+
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {
@@ -50,48 +52,19 @@ class IntentEnsemble(GraphComponent):
             "random_seed": 2024,
         }
 
-    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-                 model: Optional[LinearIntentModel] = None) -> None:
-        self._config = {**self.get_default_config(), **config}
-        self._model_storage = model_storage
-        self._resource = resource
-        self._model = model
-
-    @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "IntentEnsemble":
-        return cls(config, model_storage, resource)
-
     def train(self, training_data: TrainingData) -> Resource:
         examples = [m for m in training_data.intent_examples if m.get(TEXT) and m.get(INTENT)]
-        self._model = LinearIntentModel.fit(
+        return self._save(LinearIntentModel.fit(
             [m.get(TEXT) for m in examples], [str(m.get(INTENT)) for m in examples],
             c=float(self._config["c"]), temperature=float(self._config["temperature"]),
-            seed=int(self._config["random_seed"]))
-        with self._model_storage.write_to(self._resource) as directory:
-            self._model.save(directory)
-        return self._resource
-
-    @classmethod
-    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> "IntentEnsemble":
-        try:
-            with model_storage.read_from(resource) as directory:
-                model = LinearIntentModel.load(directory)
-        except (ValueError, FileNotFoundError) as error:
-            raise ValueError(f"IntentEnsemble: no trained linear intent model in the model ({error}); retrain with `make train`") from error
-        return cls(config, model_storage, resource, model)
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
+            seed=int(self._config["random_seed"])))
 
     def process(self, messages: List[Message]) -> List[Message]:
-        if self._model is None:
-            raise ValueError("IntentEnsemble.process called before training or loading")
-        rows, known = self._model.read([m.get(TEXT) or "" for m in messages])
+        model = self._trained_model()
+        rows, known = model.read([m.get(TEXT) or "" for m in messages])
         for message, probabilities, has_features in zip(messages, rows, known):
             if has_features:  # an empty text ("", "   ") stays with DIET, which gives it the fallback
-                self._combine(message, dict(zip(self._model.intents, probabilities.tolist())))
+                self._combine(message, dict(zip(model.intents, probabilities.tolist())))
         return messages
 
     def _combine(self, message: Message, linear: Dict[Text, float]) -> None:

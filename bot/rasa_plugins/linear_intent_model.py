@@ -13,14 +13,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Iterable, List, Sequence, Tuple
+from typing import Iterable, List, Sequence, Tuple
 
 import numpy as np
-from scipy.sparse import hstack
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.svm import LinearSVC
 
-from bot.rasa_plugins.text_features import VECTORIZERS, make_vectorizer
+from bot.rasa_plugins.text_features import Vectorizers, features, fit_features, idf_arrays, restore_vectorizers, vocabularies
 
 MODEL_FILE = "linear_intents.json"
 ARRAYS_FILE = "linear_intents.npz"
@@ -30,7 +28,7 @@ ARRAYS_FILE = "linear_intents.npz"
 class LinearIntentModel:
     """Fitted vectorizers, one weight row per intent, and the softmax temperature."""
 
-    vectorizers: Dict[str, TfidfVectorizer]
+    vectorizers: Vectorizers
     intents: List[str]
     coef: np.ndarray        # (intents, features)
     intercept: np.ndarray   # (intents,)
@@ -41,9 +39,8 @@ class LinearIntentModel:
             seed: int = 2024) -> "LinearIntentModel":
         if len(set(intents)) < 2:
             raise ValueError("the linear intent model needs examples of at least two intents")
-        vectorizers = {kind: make_vectorizer(kind) for kind in VECTORIZERS}
-        features = hstack([v.fit_transform(texts) for v in vectorizers.values()]).tocsr()
-        svm = LinearSVC(C=c, random_state=seed, max_iter=5000).fit(features, list(intents))
+        vectorizers, rows = fit_features(texts)
+        svm = LinearSVC(C=c, random_state=seed, max_iter=5000).fit(rows, list(intents))
         return cls(vectorizers, [str(i) for i in svm.classes_], svm.coef_.astype(np.float32),
                    svm.intercept_.astype(np.float32), float(temperature))
 
@@ -55,10 +52,9 @@ class LinearIntentModel:
         """The probabilities, and per text whether it held any known word or character n-gram: for
         an empty or wholly unknown text the probabilities are the intercepts' alone, an opinion
         about nothing, and the caller should not count them."""
-        texts = [t if isinstance(t, str) else "" for t in texts]
-        features = hstack([v.transform(texts) for v in self.vectorizers.values()]).tocsr()
-        known = np.diff(features.indptr) > 0
-        margins = np.asarray(features @ self.coef.T) + self.intercept
+        rows = features(self.vectorizers, texts)
+        known = np.diff(rows.indptr) > 0
+        margins = np.asarray(rows @ self.coef.T) + self.intercept
         if len(self.intents) == 2:  # LinearSVC keeps one row for two classes
             margins = np.hstack([-margins, margins])
         logits = self.temperature * margins
@@ -67,19 +63,14 @@ class LinearIntentModel:
         return odds / odds.sum(axis=1, keepdims=True), known
 
     def save(self, directory: Path) -> None:
-        meta = {"intents": self.intents, "temperature": self.temperature,
-                "vocabularies": {k: {t: int(i) for t, i in v.vocabulary_.items()} for k, v in self.vectorizers.items()}}
+        meta = {"intents": self.intents, "temperature": self.temperature, "vocabularies": vocabularies(self.vectorizers)}
         (directory / MODEL_FILE).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
         np.savez_compressed(directory / ARRAYS_FILE, coef=self.coef, intercept=self.intercept,
-                            **{f"idf_{k}": v.idf_ for k, v in self.vectorizers.items()})
+                            **idf_arrays(self.vectorizers))
 
     @classmethod
     def load(cls, directory: Path) -> "LinearIntentModel":
         meta = json.loads((directory / MODEL_FILE).read_text(encoding="utf-8"))
         arrays = np.load(directory / ARRAYS_FILE, allow_pickle=False)
-        vectorizers: Dict[str, TfidfVectorizer] = {}
-        for kind, vocabulary in meta["vocabularies"].items():
-            vectorizer = make_vectorizer(kind, vocabulary)
-            vectorizer.idf_ = arrays[f"idf_{kind}"]
-            vectorizers[kind] = vectorizer
-        return cls(vectorizers, list(meta["intents"]), arrays["coef"], arrays["intercept"], float(meta["temperature"]))
+        return cls(restore_vectorizers(meta["vocabularies"], arrays), list(meta["intents"]), arrays["coef"],
+                   arrays["intercept"], float(meta["temperature"]))
