@@ -12,7 +12,7 @@ BOOTSTRAP    := pip==24.2 setuptools==70.3.0 wheel==0.45.1
 INSTANCES    ?= 2
 
 .DEFAULT_GOAL := help
-.PHONY: help install train run run-prod shell validate test test-unit test-stories test-topology benchmark-nlu benchmark-danger benchmark-offers benchmark-analytics benchmark-load benchmarks lock clean
+.PHONY: help install train run run-prod shell validate test test-unit test-stories test-topology benchmark-nlu benchmark-danger benchmark-offers benchmark-linear-cv benchmark-analytics benchmark-load benchmarks lock clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -71,6 +71,9 @@ benchmark-nlu: $(STAMP) ## per-language macro F1 on the held-out set (tests/nlu/
 
 benchmark-danger: train ## danger recall, false escalations on idioms and real SMS
 	@$(RASA_ENV) $(PY) benchmarks/danger.py
+
+benchmark-linear-cv: $(STAMP) ## where the second intent opinion's C and temperature come from (cross-validation on data/)
+	@$(PY) benchmarks/linear_intents_cv.py
 
 benchmark-offers: $(STAMP) ## offer checker recall, false alarms and speed
 	@$(PY) benchmarks/offers.py
